@@ -1,0 +1,1 @@
+"""Enrichment: clean hosts and identities, computed once per unique value."""

@@ -1,0 +1,46 @@
+"""What every log format plug-in provides.
+
+A format turns a chunk of raw lines into rows of event fields. It never reads
+files itself: the reader hands it a frame of `source_line` and `line`, so the
+same parser runs on plain, compressed and partially read files alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import polars as pl
+
+
+@dataclass
+class ParseContext:
+    """Per-file settings and state carried from one chunk to the next."""
+
+    timezone: str = "UTC"
+    #: Formats with header lines (Zeek's `#fields`) keep the layout in force here.
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+class LogFormat:
+    """A log format: sample lines, a sniffer and a vectorised parser.
+
+    `parse` receives a frame with `source_line` (Int64) and `line` (String,
+    never null or blank) and returns one row per line that is an event or a
+    rejected line, with `source_line`, a Boolean `ok`, and any of the event
+    schema's fields; `host_raw` may carry a host with a port or trailing dot
+    for the normaliser to clean. Lines that are neither (comments, headers)
+    are simply not returned, and count as skipped.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    #: Lines that must parse; detection and golden tests use them.
+    samples: ClassVar[tuple[str, ...]]
+
+    def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+        raise NotImplementedError
+
+    def signature(self, head: list[str]) -> bool:
+        """Cheap test on the first lines before a trial parse; default: maybe."""
+        return True

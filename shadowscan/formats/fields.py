@@ -1,0 +1,46 @@
+"""Vectorised helpers shared by the format parsers."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from shadowscan.schema import UTC_MICROS
+
+
+def epoch_seconds(col: pl.Expr) -> pl.Expr:
+    """`1258531221.486539` (a string of epoch seconds) as a UTC timestamp, µs exact.
+
+    A float64 carries epoch microseconds to well under 1 µs, so rounding is exact.
+    """
+    micros = (col.cast(pl.Float64, strict=False) * 1_000_000).round()
+    in_range = micros.abs() < 1e17
+    return pl.when(in_range).then(micros).cast(pl.Int64).cast(UTC_MICROS)
+
+
+def to_int(col: pl.Expr, dtype: pl.DataType = pl.Int64) -> pl.Expr:
+    """Digits as an integer; anything else (`-`, empty, garbage) as null."""
+    return col.cast(dtype, strict=False)
+
+
+def dash_null(col: pl.Expr) -> pl.Expr:
+    """Logs write `-` or nothing for a missing value: both become null."""
+    return pl.when(col.is_in(["-", ""])).then(None).otherwise(col)
+
+
+def split_url(url: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Split an absolute URL, a CONNECT target or a bare path into (authority, path).
+
+    `https://u@h:8443/p?q` → (`u@h:8443`, `/p?q`); `h:443` → (`h:443`, null);
+    `/p` → (null, `/p`). The authority is cleaned by the host normaliser.
+    """
+    has_scheme = url.str.contains("://", literal=True)
+    after = pl.when(has_scheme).then(url.str.splitn("://", 2).struct.field("field_1")).otherwise(
+        url
+    )
+    parts = after.str.splitn("/", 2)
+    head = parts.struct.field("field_0")
+    tail = parts.struct.field("field_1")
+    is_path = url.str.starts_with("/")
+    authority = pl.when(is_path).then(None).otherwise(head)
+    path = pl.when(is_path).then(url).otherwise(pl.lit("/") + tail)
+    return authority, path

@@ -1,0 +1,84 @@
+"""Squid native `access.log` format."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from shadowscan.formats.base import LogFormat, ParseContext
+from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
+
+_FIELDS = ("elapsed", "client_ip", "code", "bytes", "method", "url", "rest")
+
+
+class SquidNative(LogFormat):
+    """Squid's default `squid` logformat (also Blue Coat's squid-compatible export).
+
+    Fields: time (epoch seconds), elapsed ms (right-aligned, space padded),
+    client address, result code/HTTP status, reply bytes, method, URL
+    (`host:port` for CONNECT), user (`-` when none), hierarchy/peer, MIME type.
+    Blue Coat appends more fields and may log user names with spaces
+    (`CN=Agent Smith,OU=fr,O=company`): the user is everything up to the
+    hierarchy code. Reply bytes are bytes *in*; Squid does not log upload size.
+
+        1764547200.003  19773 10.0.0.1 TCP_TUNNEL/200 6428 CONNECT chatgpt.com:443 alice HIER_DIRECT/104.18.32.47 -
+    """
+
+    name = "squid"
+    title = "Squid native access.log"
+    samples = (
+        "1764547200.003  19773 10.0.0.1 TCP_TUNNEL/200 6428 CONNECT chatgpt.com:443 alice "
+        "HIER_DIRECT/104.18.32.47 -",
+        "1764547201.250    180 10.0.0.7 TCP_MISS/200 1432 POST "
+        "http://claude.ai/api/append_message ACME\\bob HIER_DIRECT/160.79.104.10 text/html",
+        "1764547202.001      0 10.0.0.9 TCP_DENIED/403 3890 GET http://www.perplexity.ai/ - "
+        "HIER_NONE/- text/html",
+    )
+
+    def signature(self, head: list[str]) -> bool:
+        first = head[0].split(" ", 1)[0] if head else ""
+        return first.replace(".", "", 1).isdigit()
+
+    def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+        line = pl.col("line")
+        head = line.str.splitn(" ", 2)
+        fields = head.struct.field("field_1").str.strip_chars_start(" ").str.splitn(" ", 7)
+        raw = chunk.lazy().select(
+            "source_line",
+            head.struct.field("field_0").alias("time"),
+            *(fields.struct.field(f"field_{i}").alias(n) for i, n in enumerate(_FIELDS)),
+        )
+        code = pl.col("code").str.splitn("/", 2)
+        authority, path = split_url(pl.col("url"))
+        user = pl.col("rest").str.extract(r"^(.*?)(?: [A-Z_]+/\S*(?: |$)|$)")
+        out = raw.select(
+            "source_line",
+            epoch_seconds(pl.col("time")).alias("ts"),
+            pl.lit("http").alias("event_kind"),
+            pl.col("client_ip"),
+            dash_null(user).alias("user_raw"),
+            authority.alias("host_raw"),
+            pl.col("method"),
+            pl.when(pl.col("method") == "CONNECT").then(None).otherwise(path).alias("url_path"),
+            to_int(code.struct.field("field_1"), pl.Int32).alias("status"),
+            _action(code.struct.field("field_0")).alias("action"),
+            to_int(pl.col("bytes")).alias("bytes_in"),
+        )
+        ok = (
+            pl.col("ts").is_not_null()
+            & pl.col("status").is_not_null()
+            & pl.col("bytes_in").is_not_null()
+            & pl.col("method").is_not_null()
+            & (pl.col("host_raw").is_not_null() | pl.col("url_path").is_not_null())
+        )
+        return out.with_columns(ok.alias("ok")).collect()
+
+
+def _action(result_code: pl.Expr) -> pl.Expr:
+    """`TCP_DENIED` (and any `*_DENIED*`) is blocked; `NONE` (no reply) is unknown."""
+    return (
+        pl.when(result_code.str.contains("DENIED", literal=True))
+        .then(pl.lit("blocked"))
+        .when(result_code.str.starts_with("NONE"))
+        .then(pl.lit("unknown"))
+        .otherwise(pl.lit("allowed"))
+    )

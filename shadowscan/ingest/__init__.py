@@ -1,0 +1,1 @@
+"""Getting bytes out of log files: discovery, decompression, chunking."""

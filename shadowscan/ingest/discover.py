@@ -1,0 +1,70 @@
+"""Find the log files under the paths a user names."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shadowscan.errors import UsageError
+
+
+@dataclass
+class Discovery:
+    files: list[Path] = field(default_factory=list)
+    #: (path, reason) for everything passed over: unreadable, loops, special files.
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def discover(paths: list[str | Path]) -> Discovery:
+    """Walk folders recursively, in name order, and list the regular files found.
+
+    Symlinked folders are followed once: a loop is reported, not walked again.
+    A path that does not exist is a usage error.
+    """
+    found = Discovery()
+    seen: set[tuple[int, int]] = set()
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or folder.", hint="Check the path to the logs.")
+        if path.is_dir():
+            _walk(path, found, seen)
+        else:
+            _add(path, found, seen)
+    return found
+
+
+def _walk(folder: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
+    def unreadable(exc: OSError) -> None:
+        found.skipped.append((Path(exc.filename or folder), exc.strerror or "cannot be read"))
+
+    for root, dirs, files in os.walk(folder, followlinks=True, onerror=unreadable):
+        stat = os.stat(root)
+        if (stat.st_dev, stat.st_ino) in seen:
+            found.skipped.append((Path(root), "folder already visited (symlink loop)"))
+            dirs.clear()
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        dirs.sort()
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in sorted(files):
+            if not name.startswith("."):
+                _add(Path(root) / name, found, seen)
+
+
+def _add(path: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        found.skipped.append((path, exc.strerror or "cannot be read"))
+        return
+    if not path.is_file():
+        found.skipped.append((path, "not a regular file"))
+    elif (stat.st_dev, stat.st_ino) in seen:
+        found.skipped.append((path, "same file reached twice"))
+    elif not os.access(path, os.R_OK):
+        found.skipped.append((path, "permission denied"))
+    else:
+        seen.add((stat.st_dev, stat.st_ino))
+        found.files.append(path.absolute())

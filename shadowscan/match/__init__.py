@@ -1,0 +1,1 @@
+"""Matching: the `rules/` catalogue compiled into joins over unique hosts."""

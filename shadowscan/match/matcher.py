@@ -1,0 +1,140 @@
+"""The catalogue compiled into Polars joins.
+
+Host rules become a table keyed by (pattern, number of labels). Each unique
+host is expanded into its own suffixes on label boundaries, so `chatgpt.com`
+can match `a.chatgpt.com` but never `fakechatgpt.com` or
+`chatgpt.com.evil.example`; the most specific rule wins (more labels, then
+exact before suffix). Path rules, for shared hosts such as `www.bing.com/chat`,
+are a second join on the few events whose host has one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from shadowscan.enrich.hosts import normalise_host
+from shadowscan.formats.fields import split_url
+from shadowscan.match.catalogue import Catalogue
+
+MATCH_COLUMNS = {
+    "service_id": pl.String,
+    "signal": pl.String,
+    "plan": pl.String,
+    "rule": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    service_id: str
+    signal: str
+    plan: str
+    rule: str
+
+
+class HostMatcher:
+    """Match hosts (and URL paths) against a catalogue."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self._hosts = pl.DataFrame(
+            [
+                (r.pattern, r.pattern.count(".") + 1, r.kind, r.service_id, r.signal, r.plan)
+                for r in catalogue.host_rules
+            ],
+            schema=["pattern", "labels", "kind", "service_id", "signal", "plan"],
+            orient="row",
+        ).with_columns(pl.col("labels").cast(pl.Int32))
+        self._paths = pl.DataFrame(
+            [(r.host, r.prefix, r.service_id, r.signal, r.plan) for r in catalogue.path_rules],
+            schema={
+                "host": pl.String,
+                "prefix": pl.String,
+                "service_id": pl.String,
+                "signal": pl.String,
+                "plan": pl.String,
+            },
+            orient="row",
+        )
+        self._label_counts = sorted(set(self._hosts["labels"].to_list()))
+
+    def match_hosts(self, hosts: pl.Series) -> pl.DataFrame:
+        """One row per matched unique host: host, service_id, signal, plan, rule."""
+        unique = hosts.drop_nulls().unique().to_frame("host")
+        labels = pl.col("host").str.split(".")
+        count = labels.list.len().cast(pl.Int32)
+        candidates = pl.concat(
+            unique.filter(count >= n).select(
+                "host",
+                labels.list.slice(-n).list.join(".").alias("pattern"),
+                pl.lit(n, pl.Int32).alias("labels"),
+                (count == n).alias("whole"),
+            )
+            for n in self._label_counts
+        ) if self._label_counts else pl.DataFrame()
+        if candidates.is_empty():
+            return pl.DataFrame(schema={"host": pl.String, **MATCH_COLUMNS})
+        hits = candidates.join(self._hosts, on=["pattern", "labels"])
+        hits = hits.filter((pl.col("kind") == "suffix") | pl.col("whole"))
+        best = hits.sort(
+            ["host", "labels", pl.col("kind") == "exact"], descending=[False, True, True]
+        ).unique("host", keep="first", maintain_order=True)
+        return best.select(
+            "host",
+            "service_id",
+            "signal",
+            "plan",
+            (pl.col("kind") + pl.lit(":") + pl.col("pattern")).alias("rule"),
+        )
+
+    def match_events(self, events: pl.DataFrame) -> pl.DataFrame:
+        """`events` (with `host`, `url_path`) plus the match columns; unmatched rows get nulls."""
+        indexed = events.with_row_index("_row")
+        matched = indexed.join(self.match_hosts(events["host"]), on="host", how="left")
+        if self._paths.height and "url_path" in events.columns:
+            matched = self._apply_paths(matched)
+        return matched.sort("_row").drop("_row")
+
+    def _apply_paths(self, matched: pl.DataFrame) -> pl.DataFrame:
+        on_shared = matched.filter(pl.col("host").is_in(self._paths["host"].implode()))
+        if on_shared.is_empty():
+            return matched
+        hits = (
+            on_shared.select("_row", "host", "url_path")
+            .join(self._paths, on="host")
+            .filter(_under(pl.col("url_path"), pl.col("prefix")))
+            .sort(pl.col("prefix").str.len_bytes(), descending=True)
+            .unique("_row", keep="first")
+            .select(
+                "_row",
+                *(pl.col(c).alias(f"_p_{c}") for c in ("service_id", "signal", "plan")),
+                (pl.lit("path:") + pl.col("host") + pl.col("prefix")).alias("_p_rule"),
+            )
+        )
+        out = matched.join(hits, on="_row", how="left")
+        override = pl.col("_p_service_id").is_not_null()
+        return out.with_columns(
+            pl.when(override).then(pl.col(f"_p_{c}")).otherwise(pl.col(c)).alias(c)
+            for c in MATCH_COLUMNS
+        ).drop([f"_p_{c}" for c in MATCH_COLUMNS])
+
+    def match_one(self, host_or_url: str) -> Match | None:
+        """Match a single host or URL, the way events are matched."""
+        authority, path = split_url(pl.lit(host_or_url))
+        row = pl.select(authority.alias("a"), path.alias("p")).row(0)
+        host = normalise_host(row[0] if row[0] is not None else host_or_url)
+        frame = pl.DataFrame({"host": [host], "url_path": [row[1]]}, schema_overrides={
+            "host": pl.String, "url_path": pl.String})
+        hit = self.match_events(frame).row(0, named=True)
+        if hit["service_id"] is None:
+            return None
+        return Match(hit["service_id"], hit["signal"], hit["plan"], hit["rule"])
+
+
+def _under(path: pl.Expr, prefix: pl.Expr) -> pl.Expr:
+    """`path` is `prefix` or below it: `/chat` covers `/chat/x` and `/chat?q`, not `/chatter`."""
+    next_char = path.str.slice(prefix.str.len_chars(), 1)
+    boundary = prefix.str.ends_with("/") | next_char.is_in(["", "/", "?", "#", ";"])
+    return path.str.starts_with(prefix) & boundary
