@@ -25,6 +25,10 @@ FIELDS: dict[str, tuple[pl.DataType, str]] = {
         pl.String,
         "Destination host: lower case, no trailing dot, no port, IDNA as punycode.",
     ),
+    "registered_domain": (
+        pl.String,
+        "The host's registrable domain (`example.co.uk`), from the Public Suffix List.",
+    ),
     "port": (pl.Int32, "Destination port, when the log gives one."),
     "method": (pl.String, "HTTP method (GET, POST, CONNECT, …) or DNS query type."),
     "url_path": (pl.String, "Path and query of the URL, when the log gives one."),

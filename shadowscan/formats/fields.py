@@ -41,6 +41,6 @@ def split_url(url: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     head = parts.struct.field("field_0")
     tail = parts.struct.field("field_1")
     is_path = url.str.starts_with("/")
-    authority = pl.when(is_path).then(None).otherwise(head)
+    authority = pl.when(is_path | (head == "")).then(None).otherwise(head)
     path = pl.when(is_path).then(url).otherwise(pl.lit("/") + tail)
     return authority, path

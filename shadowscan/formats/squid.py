@@ -35,8 +35,9 @@ class SquidNative(LogFormat):
     )
 
     def signature(self, head: list[str]) -> bool:
-        first = head[0].split(" ", 1)[0] if head else ""
-        return first.replace(".", "", 1).isdigit()
+        """Some of the first lines start with epoch seconds (`1764547200.003`)."""
+        firsts = (line.split(" ", 1)[0] for line in head[:10])
+        return any(word.replace(".", "", 1).isdigit() for word in firsts)
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         line = pl.col("line")

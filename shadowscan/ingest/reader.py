@@ -39,6 +39,8 @@ class Chunk:
     count: int
     #: bytes of decompressed input consumed once this chunk is done
     end_offset: int
+    #: bytes of the file on disk read so far (compressed size for compressed files)
+    raw_offset: int
 
 
 def compression_of(path: Path) -> str | None:
@@ -48,25 +50,24 @@ def compression_of(path: Path) -> str | None:
     return next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
 
 
-def open_log(path: Path) -> BinaryIO:
-    """Open a log file for reading its decompressed bytes."""
-    kind = compression_of(path)
+def decompressed(raw: BinaryIO, kind: str | None) -> BinaryIO:
+    """A reader of the decompressed bytes of an open file."""
     if kind == "gzip":
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(fileobj=raw, mode="rb")
     if kind == "bz2":
-        return bz2.open(path, "rb")
+        return bz2.BZ2File(raw, "rb")
     if kind == "xz":
-        return lzma.open(path, "rb")
+        return lzma.LZMAFile(raw, "rb")
     if kind == "zstd":
-        return pa.CompressedInputStream(pa.OSFile(str(path)), "zstd")
-    return open(path, "rb")
+        return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
+    return raw
 
 
 def head_lines(path: Path, limit: int = 50, max_bytes: int = 256 << 10) -> list[str]:
     """The first non-blank lines of a file, decoded leniently, for format sniffing."""
     try:
-        with open_log(path) as f:
-            data = f.read(max_bytes)
+        with open(path, "rb") as raw:
+            data = decompressed(raw, compression_of(path)).read(max_bytes)
     except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as exc:
         raise InputError(f"{path}: cannot be read ({exc}).") from exc
     text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
@@ -80,15 +81,15 @@ def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     """Yield the file's lines chunk by chunk; a last line without newline is included."""
     first_line = 1
     offset = 0
-    with open_log(path) as f:
-        for block in _blocks(f, chunk_bytes):
+    with open(path, "rb") as raw:
+        for block in _blocks(decompressed(raw, compression_of(path)), chunk_bytes):
             if offset == 0 and block.startswith(b"\xef\xbb\xbf"):
                 block = block[3:]
                 offset += 3
             frame = _lines_frame(block, first_line)
             offset += len(block)
             first_line += frame.height
-            yield Chunk(_non_blank(frame), frame.height, offset)
+            yield Chunk(_non_blank(frame), frame.height, offset, raw.tell())
 
 
 def _blocks(f: BinaryIO, size: int) -> Iterator[bytes]:

@@ -60,6 +60,11 @@ class HostMatcher:
         )
         self._label_counts = sorted(set(self._hosts["labels"].to_list()))
 
+    @property
+    def path_hosts(self) -> pl.Series:
+        """Hosts that only some paths make an AI service (`www.bing.com`)."""
+        return self._paths["host"].unique()
+
     def match_hosts(self, hosts: pl.Series) -> pl.DataFrame:
         """One row per matched unique host: host, service_id, signal, plan, rule."""
         unique = hosts.drop_nulls().unique().to_frame("host")
@@ -119,6 +124,17 @@ class HostMatcher:
             pl.when(override).then(pl.col(f"_p_{c}")).otherwise(pl.col(c)).alias(c)
             for c in MATCH_COLUMNS
         ).drop([f"_p_{c}" for c in MATCH_COLUMNS])
+
+    def count_matches(self, events: pl.DataFrame) -> int:
+        """How many events match a service, counted per unique host and path-rule host."""
+        per_host = events.group_by("host").len()
+        hits = per_host.join(self.match_hosts(per_host["host"]), on="host")
+        shared = self.path_hosts.implode()
+        plain = hits.filter(~pl.col("host").is_in(shared))["len"].sum()
+        on_shared = events.filter(pl.col("host").is_in(shared))
+        if on_shared.is_empty():
+            return plain
+        return plain + self.match_events(on_shared)["service_id"].count()
 
     def match_one(self, host_or_url: str) -> Match | None:
         """Match a single host or URL, the way events are matched."""

@@ -1,0 +1,1 @@
+"""Analysis: select a period, re-apply the current rules, aggregate once."""

@@ -1,0 +1,127 @@
+"""`shadowscan`: ingest logs, report and export AI use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from shadowscan import __version__
+from shadowscan.analyse.aggregate import ai_events, build_report
+from shadowscan.analyse.period import Period, choose_period
+from shadowscan.cli.errors import run
+from shadowscan.cli.progress import ingest_progress, print_summary
+from shadowscan.errors import StoreError, UsageError
+from shadowscan.formats import FORMATS
+from shadowscan.match.catalogue import load_catalogue
+from shadowscan.pipeline import ingest as run_ingest
+from shadowscan.report import export as exporter
+from shadowscan.report import jsonout, terminal
+from shadowscan.store.delta import EventStore, default_store_path
+
+store_option = click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store folder [default: $SHADOWSCAN_STORE, else ./shadowscan-data].",
+)
+since_option = click.option("--since", help="Start: 7d, 24h, 2025-12-01 or an ISO time.")
+until_option = click.option("--until", help="End, same forms [default: newest event].")
+output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+
+
+def _store(path: Path | None, must_exist: bool = True) -> EventStore:
+    store = EventStore(path or default_store_path())
+    if must_exist and not store.exists():
+        raise StoreError(
+            f"no shadowscan store at {store.root}.",
+            hint="Run `shadowscan ingest LOGS...` first, or pass --store.",
+        )
+    return store
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="shadowscan")
+def cli() -> None:
+    """Find shadow AI use in proxy, firewall and DNS logs.
+
+    Add --traceback to any command to see the full trace of an unexpected error.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--log-format", type=click.Choice(sorted(FORMATS)), help="Skip detection.")
+@click.option("--timezone", default="UTC", show_default=True, help="Zone of local log times.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+def ingest(paths, store, log_format, timezone, quiet) -> None:
+    """Read log files and folders (recursively, compressed or not) into the store."""
+    target = _store(store, must_exist=False)
+    err = Console(stderr=True)
+    with ingest_progress(paths, err, enabled=not quiet) as progress:
+        summary = run_ingest(list(paths), target, log_format=log_format,
+                             timezone=timezone, progress=progress)
+    if not quiet:
+        print_summary(summary, Console(), err)
+    if not summary.files:
+        raise UsageError("nothing was ingested.", hint="See the skipped files above.")
+
+
+@cli.command()
+@store_option
+@since_option
+@until_option
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
+              show_default=True)
+@output_option
+def report(store, since, until, fmt, output) -> None:
+    """Which AI services are used, by whom, how much."""
+    result = build_report(_store(store), load_catalogue(), since, until)
+    if fmt == "json":
+        _emit(jsonout.to_json(result), output)
+    elif output:
+        with open(output, "w", encoding="utf-8") as f:
+            terminal.render(result, Console(file=f, width=120, color_system=None))
+    else:
+        terminal.render(result, Console())
+
+
+@cli.command()
+@store_option
+@since_option
+@until_option
+@click.option("--format", "fmt", type=click.Choice(exporter.EXPORT_FORMATS), required=True)
+@output_option
+def export(store, since, until, fmt, output) -> None:
+    """One record per AI-matched event, as JSON lines, CSV or Parquet."""
+    events = _store(store)
+    newest = events.events().select("ts").max().collect().item()
+    period = choose_period(newest, since, until) if (since or until) else Period.everything()
+    frame = exporter.export_frame(ai_events(events, load_catalogue(), period))
+    if fmt == "parquet" and output is None:
+        raise UsageError("Parquet is binary: give a file with -o.")
+    exporter.write_export(frame, fmt, output or sys.stdout.buffer)
+
+
+@cli.command()
+def formats() -> None:
+    """List the log formats shadowscan reads."""
+    console = Console()
+    for fmt in FORMATS.values():
+        console.print(f"[bold]{fmt.name}[/bold]  {fmt.title}")
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def main() -> None:
+    sys.exit(run(cli, Console(stderr=True)))

@@ -1,0 +1,64 @@
+"""Ingest progress bar and summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from shadowscan.ingest.discover import discover
+from shadowscan.ingest.summary import IngestSummary
+from shadowscan.report.safe import cell, visible
+
+
+@contextmanager
+def ingest_progress(paths, console: Console, enabled: bool) -> Iterator:
+    """A progress callback driving a Rich bar on a terminal; None elsewhere."""
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    total = sum(p.stat().st_size for p in discover(list(paths)).files)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("ingesting", total=total)
+        done: dict[Path, int] = {}
+
+        def advance(path: Path, raw_offset: int) -> None:
+            done[path] = raw_offset
+            bar.update(task, completed=sum(done.values()), description=visible(path.name)[:40])
+
+        yield advance
+
+
+def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
+    """One line per skipped file on stderr; the totals table on stdout."""
+    for path, reason in summary.skipped:
+        err.print(cell(f"skipped {path}: {reason}"))
+    table = Table(title="Ingest summary", title_justify="left", show_header=False)
+    lines = summary.total("lines")
+    rows = [
+        ("files", f"{len(summary.files):,} ingested, {len(summary.skipped):,} skipped"),
+        ("lines", f"{lines:,}"),
+        ("events", f"{summary.total('events'):,}"),
+        ("rejected", f"{summary.total('rejected'):,}"),
+        ("AI events", f"{summary.total('ai_events'):,}"),
+        ("time", f"{summary.seconds:.2f} s ({summary.lines_per_second:,.0f} lines/s)"),
+    ]
+    for key, value in rows:
+        table.add_row(key, value)
+    out.print(table)
+    for result in summary.files:
+        for sample in result.samples[:3]:
+            err.print(cell(f"rejected in {result.path}: {sample}"))

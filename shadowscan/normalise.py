@@ -1,0 +1,31 @@
+"""Turn a parser's rows into events of the one schema."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from shadowscan.enrich.hosts import HostTable
+from shadowscan.enrich.identity import with_identity
+from shadowscan.schema import PARTITION_COLUMN, conform
+
+
+def normalise(
+    parsed: pl.DataFrame, hosts: HostTable, source_format: str, source_file: str
+) -> pl.DataFrame:
+    """Events from a chunk's accepted rows: clean host and port, identity, provenance.
+
+    The host table is looked up once per unique raw host and joined back;
+    a port spelled in the host (`chatgpt.com:443`) fills a missing `port`.
+    """
+    rows = parsed.filter(pl.col("ok"))
+    for name in ("host_raw", "user_raw", "port"):
+        if name not in rows.columns:
+            rows = rows.with_columns(pl.lit(None, pl.String).alias(name))
+    table = hosts.lookup(rows["host_raw"])
+    rows = rows.join(table, on="host_raw", how="left").with_columns(
+        pl.coalesce(pl.col("port").cast(pl.Int32, strict=False), "host_port").alias("port"),
+        pl.lit(source_format).alias("source_format"),
+        pl.lit(source_file).alias("source_file"),
+    )
+    events = conform(with_identity(rows)).collect()
+    return events.with_columns(pl.col("ts").dt.date().alias(PARTITION_COLUMN))

@@ -1,0 +1,98 @@
+"""The ingest pipeline, stage by stage: discover → detect → parse → normalise
+→ enrich → match → store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import polars as pl
+
+from shadowscan.enrich.hosts import HostTable
+from shadowscan.errors import InputError
+from shadowscan.formats import FORMATS, LogFormat, ParseContext
+from shadowscan.ingest.detect import detect
+from shadowscan.ingest.discover import discover
+from shadowscan.ingest.reader import head_lines, read_chunks
+from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
+from shadowscan.match.catalogue import load_catalogue
+from shadowscan.match.matcher import HostMatcher
+from shadowscan.normalise import normalise
+from shadowscan.store.delta import EventStore
+
+#: Called with (path, bytes done in this file) as reading advances.
+Progress = Callable[[Path, int], None]
+
+
+def ingest(
+    paths: list[str | Path],
+    store: EventStore,
+    *,
+    log_format: str | None = None,
+    timezone: str = "UTC",
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Ingest every log file under `paths` into `store`, one commit per file."""
+    started = time.perf_counter()
+    found = discover(paths)
+    summary = IngestSummary(skipped=list(found.skipped))
+    matcher = HostMatcher(load_catalogue())
+    hosts = HostTable()
+    for path in found.files:
+        fmt, reason = choose_format(path, log_format)
+        if fmt is None:
+            summary.skipped.append((path, reason))
+            continue
+        result = FileResult(path, fmt.name, bytes=path.stat().st_size)
+        events = _events(path, fmt, ParseContext(timezone), hosts, matcher, result, progress)
+        store.append(events, source_file=str(path))
+        store.record_run(result.as_run())
+        summary.files.append(result)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def choose_format(path: Path, forced: str | None) -> tuple[LogFormat | None, str]:
+    """The forced format, or the one detected from the file's first lines."""
+    if forced:
+        return FORMATS[forced], ""
+    try:
+        detection = detect(head_lines(path))
+    except InputError as exc:
+        return None, exc.message
+    return detection.fmt, f"unknown format: {detection.reason}"
+
+
+def _events(
+    path: Path,
+    fmt: LogFormat,
+    ctx: ParseContext,
+    hosts: HostTable,
+    matcher: HostMatcher,
+    result: FileResult,
+    progress: Progress | None,
+) -> Iterator[pl.DataFrame]:
+    """Parse, normalise and count one file's events, chunk by chunk."""
+    for chunk in read_chunks(path):
+        parsed = fmt.parse(chunk.lines, ctx)
+        events = normalise(parsed, hosts, fmt.name, str(path))
+        _count(result, chunk, parsed, events, matcher)
+        if progress:
+            progress(path, chunk.raw_offset)
+        if events.height:
+            yield events
+
+
+def _count(result, chunk, parsed: pl.DataFrame, events: pl.DataFrame, matcher) -> None:
+    rejected = parsed.filter(~pl.col("ok"))["source_line"]
+    result.lines += chunk.count
+    result.events += events.height
+    result.rejected += rejected.len()
+    result.skipped += chunk.count - parsed.height
+    result.ai_events += matcher.count_matches(events)
+    if rejected.len() and len(result.samples) < MAX_SAMPLES:
+        first = rejected.head(MAX_SAMPLES).implode()
+        sample = chunk.lines.filter(pl.col("source_line").is_in(first))
+        result.add_samples(sample.rows())

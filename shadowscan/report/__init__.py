@@ -1,0 +1,1 @@
+"""Renderers: the one Report object as terminal tables, JSON, and event exports."""

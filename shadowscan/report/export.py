@@ -1,0 +1,35 @@
+"""Event exports for SIEMs and notebooks: one record per AI-matched event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+
+from shadowscan.report.safe import csv_safe
+
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
+
+COLUMNS = (
+    "ts", "identity", "user", "client_ip", "host", "service_id", "service_name", "category",
+    "signal", "plan", "rule", "source_format", "source_file", "source_line",
+    "bytes_out", "bytes_in", "method", "url_path",
+)
+
+
+def export_frame(matched: pl.DataFrame) -> pl.DataFrame:
+    return matched.select(COLUMNS)
+
+
+def write_export(frame: pl.DataFrame, fmt: str, out: Path | BinaryIO) -> None:
+    """Write `frame` as `fmt`; times as ISO 8601 UTC in text formats."""
+    if fmt == "parquet":
+        frame.write_parquet(out)
+        return
+    text = frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))
+    if fmt == "jsonl":
+        text.write_ndjson(out)
+    else:
+        strings = [n for n, t in text.schema.items() if t == pl.String]
+        text.with_columns(csv_safe(pl.col(n)) for n in strings).write_csv(out)

@@ -1,0 +1,26 @@
+"""Log content is attacker-controlled: make it inert before it reaches a screen or file."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+from rich.text import Text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(value: object) -> str:
+    """Control characters (ESC, BEL, CR, …) shown as `\\x1b`-style escapes."""
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+def cell(value: object) -> Text:
+    """A Rich table cell that never interprets markup (`[bold]`) or control codes."""
+    return Text(visible(value))
+
+
+def csv_safe(col: pl.Expr) -> pl.Expr:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ tab or CR gets a `'`."""
+    return pl.when(col.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + col).otherwise(col)
