@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.squid import SquidNative
+from shadowscan.formats.zeek import ZeekJson, ZeekTsv
 
 FORMATS: dict[str, LogFormat] = {}
 
@@ -18,7 +19,7 @@ def register(fmt: LogFormat) -> LogFormat:
     return fmt
 
 
-for _fmt in (SquidNative(),):
+for _fmt in (ZeekTsv(), ZeekJson(), SquidNative()):
     register(_fmt)
 
 __all__ = ["FORMATS", "LogFormat", "ParseContext", "register"]

@@ -50,13 +50,12 @@ class SquidNative(LogFormat):
         )
         code = pl.col("code").str.splitn("/", 2)
         authority, path = split_url(pl.col("url"))
-        user = pl.col("rest").str.extract(r"^(.*?)(?: [A-Z_]+/\S*(?: |$)|$)")
         out = raw.select(
             "source_line",
             epoch_seconds(pl.col("time")).alias("ts"),
             pl.lit("http").alias("event_kind"),
             pl.col("client_ip"),
-            dash_null(user).alias("user_raw"),
+            dash_null(_user(pl.col("rest"))).alias("user_raw"),
             authority.alias("host_raw"),
             pl.col("method"),
             pl.when(pl.col("method") == "CONNECT").then(None).otherwise(path).alias("url_path"),
@@ -72,6 +71,18 @@ class SquidNative(LogFormat):
             & (pl.col("host_raw").is_not_null() | pl.col("url_path").is_not_null())
         )
         return out.with_columns(ok.alias("ok")).collect()
+
+
+def _user(rest: pl.Expr) -> pl.Expr:
+    """The user field, even when it holds spaces (Blue Coat: `CN=Agent Smith,O=x`).
+
+    Normally the next word is the hierarchy code (`HIER_DIRECT/1.2.3.4`);
+    only when it is not does the slower regular expression run.
+    """
+    words = rest.str.splitn(" ", 3)
+    plain = words.struct.field("field_1").str.contains("/", literal=True).fill_null(True)
+    spaced = rest.str.extract(r"^(.*?) [A-Z_]+/")
+    return pl.when(plain).then(words.struct.field("field_0")).otherwise(spaced)
 
 
 def _action(result_code: pl.Expr) -> pl.Expr:

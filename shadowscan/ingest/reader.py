@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from shadowscan.errors import InputError
 
-CHUNK_BYTES = 32 << 20
+CHUNK_BYTES = 4 << 20
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",

@@ -24,6 +24,8 @@ from shadowscan.schema import PARTITION_COLUMN, STORE_SCHEMA
 
 SCHEMA_VERSION = "1"
 _WRITER = WriterProperties(compression="ZSTD", compression_level=1)
+#: Parquet file size at which the writer starts a new file; bounds its buffers.
+TARGET_FILE_BYTES = 32 << 20
 
 RUNS_SCHEMA = pl.Schema(
     {
@@ -81,6 +83,7 @@ class EventStore:
             mode="append",
             partition_by=[PARTITION_COLUMN],
             writer_properties=_WRITER,
+            target_file_size=TARGET_FILE_BYTES,
             commit_properties=CommitProperties(
                 custom_metadata={"shadowscan.schema_version": SCHEMA_VERSION,
                                  "shadowscan.source_file": source_file}

@@ -1,0 +1,45 @@
+# shadowscan developer commands. Everything runs from a local .venv that the
+# targets create on first use, so a machine needs only Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STORE ?= build/demo-store
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench golden clean
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## Ingest the demo logs under fixtures/ and print the report
+	rm -rf $(STORE)
+	$(BIN)/shadowscan ingest --store $(STORE) fixtures/demo
+	$(BIN)/shadowscan report --store $(STORE)
+
+test: $(STAMP)  ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff check and format check
+	$(BIN)/ruff check shadowscan tests bench
+	$(BIN)/ruff format --check shadowscan tests bench
+
+format: $(STAMP)  ## Apply ruff's formatting and fixes
+	$(BIN)/ruff format shadowscan tests bench
+	$(BIN)/ruff check --fix shadowscan tests bench
+
+bench: $(STAMP)  ## Generate Squid logs (5M and 20M lines) and measure ingest speed and memory
+	$(BIN)/python bench/run.py
+
+golden: $(STAMP)  ## Rewrite the expected outputs of the golden tests (review the diff!)
+	$(BIN)/python -m tests.golden
+
+clean:  ## Remove the venv and build outputs
+	rm -rf $(VENV) build
