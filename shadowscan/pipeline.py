@@ -20,6 +20,7 @@ from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.normalise import normalise
+from shadowscan.schema import STORE_SCHEMA
 from shadowscan.store.delta import EventStore
 
 #: Called with (path, bytes done in this file) as reading advances.
@@ -52,6 +53,19 @@ def ingest(
         summary.files.append(result)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def parse_file(
+    path: Path, log_format: str | None = None, timezone: str = "UTC"
+) -> tuple[FileResult, pl.DataFrame]:
+    """One file's events and counts, without a store: for tests and inspection."""
+    fmt, reason = choose_format(path, log_format)
+    if fmt is None:
+        raise InputError(f"{path}: {reason}.")
+    result = FileResult(path, fmt.name, bytes=path.stat().st_size)
+    matcher = HostMatcher(load_catalogue())
+    frames = list(_events(path, fmt, ParseContext(timezone), HostTable(), matcher, result, None))
+    return result, pl.concat(frames) if frames else pl.DataFrame(schema=STORE_SCHEMA)
 
 
 def choose_format(path: Path, forced: str | None) -> tuple[LogFormat | None, str]:

@@ -27,14 +27,25 @@ def report_error(exc: ShadowscanError, console: Console) -> int:
     return exc.exit_code
 
 
+class ErrorBoundaryGroup(click.Group):
+    """A click group that renders expected errors once, for every command."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ShadowscanError as exc:
+            ctx.exit(report_error(exc, Console(stderr=True)))
+
+
 def run(cli: click.Group, console: Console) -> int:
-    """Run the CLI; `--traceback` (anywhere) lets unexpected errors through for debugging."""
+    """Run the CLI; `--traceback` (anywhere) lets unexpected errors through for debugging.
+
+    Usage errors exit with 1 like every other error a user can cause.
+    """
     debug = "--traceback" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--traceback"]
     try:
-        cli.main(args=args, prog_name="shadowscan", standalone_mode=False)
-    except ShadowscanError as exc:
-        return report_error(exc, console)
+        code = cli.main(args=args, prog_name="shadowscan", standalone_mode=False)
     except click.exceptions.Abort:
         console.print("aborted")
         return 130
@@ -46,4 +57,4 @@ def run(cli: click.Group, console: Console) -> int:
             raise
         console.print(Text(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")))
         return EXIT_ERROR
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK

@@ -11,7 +11,7 @@ from rich.console import Console
 from shadowscan import __version__
 from shadowscan.analyse.aggregate import ai_events, build_report
 from shadowscan.analyse.period import Period, choose_period
-from shadowscan.cli.errors import run
+from shadowscan.cli.errors import ErrorBoundaryGroup, run
 from shadowscan.cli.progress import ingest_progress, print_summary
 from shadowscan.errors import StoreError, UsageError
 from shadowscan.formats import FORMATS
@@ -44,7 +44,7 @@ def _store(path: Path | None, must_exist: bool = True) -> EventStore:
     return store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ErrorBoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="shadowscan")
 def cli() -> None:
     """Find shadow AI use in proxy, firewall and DNS logs.

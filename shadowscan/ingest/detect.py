@@ -16,7 +16,7 @@ import polars as pl
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
 
 #: Share of the head's event lines a format must read to be chosen.
-MIN_SCORE = 0.6
+MIN_SCORE = 0.5
 
 
 @dataclass(frozen=True)

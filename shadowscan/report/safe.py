@@ -23,4 +23,4 @@ def cell(value: object) -> Text:
 
 def csv_safe(col: pl.Expr) -> pl.Expr:
     """Neutralise spreadsheet formulas: a cell starting with = + - @ tab or CR gets a `'`."""
-    return pl.when(col.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + col).otherwise(col)
+    return col.str.replace(r"^([=+\-@\t\r])", "'$1")

@@ -1,0 +1,186 @@
+"""The commands end to end, through click and through the installed `shadowscan`."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from shadowscan.cli.main import cli
+
+DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+
+#: What the demo organisation's logs say, person by person (see fixtures/make_demo.py).
+DEMO_USE = {
+    "alice": ["chatgpt", "claude"],
+    "bob": ["gemini", "perplexity"],
+    "carol": ["deepseek"],
+    "dave": ["microsoft-copilot"],
+    "frank": ["chatgpt"],
+    "grace": ["mistral"],
+    "10.20.1.50": ["grok"],
+    "10.20.2.30": ["claude"],
+    "10.20.2.31": ["mistral"],
+    "10.20.2.32": ["gemini"],
+    "10.20.2.33": ["microsoft-copilot"],
+    "10.20.2.35": ["claude"],
+}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory) -> Path:
+    store = tmp_path_factory.mktemp("demo") / "store"
+    result = invoke("ingest", "--store", store, DEMO)
+    assert result.exit_code == 0, result.output
+    return store
+
+
+def test_ingest_prints_a_summary(tmp_path):
+    result = invoke("ingest", "--store", tmp_path / "s", DEMO)
+    assert result.exit_code == 0
+    assert "5 ingested, 0 skipped" in result.output
+    assert "rejected" in result.output and "lines/s" in result.output
+
+
+def test_report_json_gives_each_service_and_its_users(demo_store):
+    result = invoke("report", "--store", demo_store, "--format", "json")
+    doc = json.loads(result.output)
+    assert doc["schema"] == "shadowscan.report/1"
+    assert doc["period"] == {"start": "2026-10-21T10:32:01.000000Z",
+                             "end": "2026-11-20T10:32:01.000000Z"}
+    assert doc["ingest"] == {"files": 5, "lines": 48, "events": 30, "rejected": 2}
+    users = {s["service_id"]: s["users"] for s in doc["services"]}
+    expected: dict[str, int] = {}
+    for services in DEMO_USE.values():
+        for service in services:
+            expected[service] = expected.get(service, 0) + 1
+    assert users == expected
+    chatgpt = next(s for s in doc["services"] if s["service_id"] == "chatgpt")
+    assert chatgpt["events"] == 5  # four by alice and frank's use, plus frank's static asset
+    assert chatgpt["bytes_out"] is None  # Squid does not log upload sizes
+    assert {i["identity"]: i["services"] for i in doc["identities"]} == DEMO_USE
+
+
+def test_lookalike_hosts_are_not_ai(demo_store):
+    result = invoke("export", "--store", demo_store, "--format", "jsonl")
+    hosts = {json.loads(line)["host"] for line in result.output.splitlines()}
+    assert not hosts & {"chatgpt.com.evil.example", "fakeclaude.ai", "x.com", "www.google.com"}
+    assert "www.bing.com" in hosts  # only its /chat request
+
+
+def test_export_jsonl_has_the_contract_columns(demo_store):
+    result = invoke("export", "--store", demo_store, "--format", "jsonl")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 21
+    first = rows[0]
+    for key in ("ts", "identity", "user", "client_ip", "host", "service_id", "service_name",
+                "category", "source_format", "source_file", "source_line", "bytes_out",
+                "bytes_in", "method", "url_path"):
+        assert key in first
+    assert first["ts"].endswith("Z")
+    anon = [r for r in rows if (r["url_path"] or "").startswith("/backend-anon/")]
+    assert [(r["identity"], r["plan"]) for r in anon] == [("frank", "personal")]
+    bing = [r for r in rows if r["host"] == "www.bing.com"]
+    assert {r["url_path"] for r in bing} == {"/chat?form=NTPCHB", "/chat?q=hello"}
+
+
+def test_export_csv_and_parquet(demo_store, tmp_path):
+    result = invoke("export", "--store", demo_store, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) == 21
+    out = tmp_path / "ai.parquet"
+    assert invoke("export", "--store", demo_store, "--format", "parquet", "-o", out).exit_code == 0
+    import polars as pl
+
+    assert pl.read_parquet(out).height == 21
+    refused = invoke("export", "--store", demo_store, "--format", "parquet")
+    assert refused.exit_code == 1 and "-o" in refused.output
+
+
+def test_terminal_report_shows_services_and_health(demo_store):
+    result = invoke("report", "--store", demo_store)
+    assert result.exit_code == 0
+    for text in ("ChatGPT", "Claude", "Top identities", "alice", "2 rejected line(s)"):
+        assert text in result.output
+
+
+def test_mixed_gzip_and_plain_squid_and_zeek(tmp_path):
+    logs = tmp_path / "logs"
+    shutil.copytree(DEMO, logs)
+    plain = logs / "proxy" / "access.log"
+    (logs / "proxy" / "access.log.2.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    store = tmp_path / "store"
+    assert invoke("ingest", "--store", store, logs).exit_code == 0
+    doc = json.loads(invoke("report", "--store", store, "--format", "json").output)
+    assert doc["ingest"]["files"] == 6
+    alice = next(i for i in doc["identities"] if i["identity"] == "alice")
+    assert alice["events"] == 2 + 2 * 2  # two days in the old rotation, two lines copied twice
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ingest", "/nonexistent/logs"), "no such file or folder"),
+        (("report", "--store", "/nonexistent/store"), "no shadowscan store"),
+        (("report", "--store", "{store}", "--since", "last tuesday"), "cannot read the time"),
+    ],
+)
+def test_user_errors_are_one_sentence_and_exit_1(args, message, demo_store):
+    args = [a.format(store=demo_store) for a in args]
+    proc = subprocess.run([_exe(), *args], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_files_are_skipped_with_a_reason(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "notes.txt").write_text("hello\nworld\n")
+    shutil.copy(DEMO / "proxy" / "access.log", logs)
+    proc = subprocess.run([_exe(), "ingest", "--store", tmp_path / "s", logs],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0
+    assert "skipped" in proc.stderr and "notes.txt" in proc.stderr and "unknown format" in proc.stderr
+    alone = subprocess.run([_exe(), "ingest", "--store", tmp_path / "t", logs / "notes.txt"],
+                           capture_output=True, text=True)
+    assert alone.returncode == 1 and "nothing was ingested" in alone.stderr
+
+
+def test_hostile_log_text_is_shown_literally(tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text(
+        "1795068000.101    912 10.30.0.21 TCP_TUNNEL/200 48213 CONNECT chatgpt.com:443 "
+        "[bold]x\x1b[31m\x07[/bold] HIER_DIRECT/1.2.3.4 -\n"
+        "1795068001.101    912 10.30.0.22 TCP_TUNNEL/200 1 CONNECT claude.ai:443 "
+        "=HYPERLINK(1) HIER_DIRECT/1.2.3.4 -\n"
+    )
+    store = tmp_path / "s"
+    assert invoke("ingest", "--store", store, log).exit_code == 0
+    shown = invoke("report", "--store", store).output
+    assert "\x1b[31m" not in shown and "\x07" not in shown
+    assert "[bold]x\\x1b[31m\\x07[/bold]" in shown
+    rows = list(csv.DictReader(io.StringIO(invoke("export", "--store", store,
+                                                  "--format", "csv").output)))
+    assert {r["identity"] for r in rows} == {"[bold]x\x1b[31m\x07[/bold]", "'=hyperlink(1)"}
+
+
+def test_every_command_has_help():
+    for command in cli.commands:
+        assert invoke(command, "--help").exit_code == 0
+
+
+def _exe() -> str:
+    return str(Path(sys.executable).with_name("shadowscan"))
