@@ -36,7 +36,7 @@ format: $(STAMP)  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff check --fix shadowscan tests bench
 
 bench: $(STAMP)  ## Generate Squid logs (5M and 20M lines) and measure ingest speed and memory
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 golden: $(STAMP)  ## Rewrite the expected outputs of the golden tests (review the diff!)
 	$(BIN)/python -m tests.golden

@@ -16,7 +16,7 @@ ACTIONS = ("allowed", "blocked", "unknown")
 #: name -> (dtype, description)
 FIELDS: dict[str, tuple[pl.DataType, str]] = {
     "ts": (UTC_MICROS, "When the event happened, UTC, microsecond precision."),
-    "event_kind": (pl.String, "dns | http | tls | flow: what kind of record this was."),
+    "event_kind": (pl.String, "dns, http, tls or flow: what kind of record this was."),
     "client_ip": (pl.String, "Address of the client that made the request."),
     "user_raw": (pl.String, "The user name exactly as logged (e.g. `ACME\\alice`)."),
     "user": (pl.String, "Lower-case account name without NT domain or UPN suffix."),
@@ -33,7 +33,7 @@ FIELDS: dict[str, tuple[pl.DataType, str]] = {
     "method": (pl.String, "HTTP method (GET, POST, CONNECT, …) or DNS query type."),
     "url_path": (pl.String, "Path and query of the URL, when the log gives one."),
     "status": (pl.Int32, "HTTP status or DNS response code number."),
-    "action": (pl.String, "allowed | blocked | unknown: what the device did."),
+    "action": (pl.String, "allowed, blocked or unknown: what the device did."),
     "bytes_out": (pl.Int64, "Bytes sent by the client to the server."),
     "bytes_in": (pl.Int64, "Bytes sent by the server to the client."),
     "user_agent": (pl.String, "HTTP User-Agent, when logged."),
