@@ -18,7 +18,7 @@ from shadowscan.ingest.discover import discover
 from shadowscan.ingest.reader import head_lines, read_chunks
 from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
 from shadowscan.match.catalogue import load_catalogue
-from shadowscan.match.matcher import HostMatcher
+from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.normalise import normalise
 from shadowscan.schema import STORE_SCHEMA
 from shadowscan.store.delta import EventStore
@@ -88,24 +88,29 @@ def _events(
     result: FileResult,
     progress: Progress | None,
 ) -> Iterator[pl.DataFrame]:
-    """Parse, normalise and count one file's events, chunk by chunk."""
-    for chunk in read_chunks(path):
+    """Parse, normalise and count one file's events, chunk by chunk.
+
+    AI events are counted once at the end of the file from per-host counts.
+    """
+    tally = AiTally(matcher)
+    for chunk in read_chunks(path, warnings=result.warnings):
         parsed = fmt.parse(chunk.lines, ctx)
         events = normalise(parsed, hosts, fmt.name, str(path))
-        _count(result, chunk, parsed, events, matcher)
+        _count(result, chunk, parsed, events)
+        tally.add(events)
         if progress:
             progress(path, chunk.raw_offset)
         if events.height:
             yield events
+    result.ai_events = tally.total()
 
 
-def _count(result, chunk, parsed: pl.DataFrame, events: pl.DataFrame, matcher) -> None:
+def _count(result: FileResult, chunk, parsed: pl.DataFrame, events: pl.DataFrame) -> None:
     rejected = parsed.filter(~pl.col("ok"))["source_line"]
     result.lines += chunk.count
     result.events += events.height
     result.rejected += rejected.len()
     result.skipped += chunk.count - parsed.height
-    result.ai_events += matcher.count_matches(events)
     if rejected.len() and len(result.samples) < MAX_SAMPLES:
         first = rejected.head(MAX_SAMPLES).implode()
         sample = chunk.lines.filter(pl.col("source_line").is_in(first))

@@ -9,20 +9,17 @@ def user_expr(raw: pl.Expr) -> pl.Expr:
     """Lower-case account name from a logged user name.
 
     `ACME\\Alice` → `alice`; `alice@acme.example` → `alice`;
-    `CN=Agent Smith,OU=fr,O=company` → `agent smith`;
+    `CN=Agent Smith,OU=fr,O=company` → `agent smith` (`\\,` is an escaped comma);
     `ACME\\alice (alice@acme.example)` → `alice`; `-` or blank → null.
     """
     text = raw.str.strip_chars().str.replace(r"\s+\([^)]*\)$", "")
-    cn = text.str.extract(r"^(?i:cn)=([^,]*)")
-    text = pl.coalesce(cn, text)
-    text = text.str.replace(r"^.*\\", "").str.replace(r"@.*$", "")
-    text = text.str.strip_chars().str.to_lowercase()
+    cn = text.str.extract(r"^(?i:cn)=((?:\\.|[^,\\])*)").str.replace_all(r"\\(.)", "$1")
+    account = text.str.replace(r"^.*\\", "").str.replace(r"@.*$", "")
+    text = pl.coalesce(cn, account).str.strip_chars().str.to_lowercase()
     return pl.when(text.is_in(["", "-"])).then(None).otherwise(text)
 
 
-def with_identity(events: pl.DataFrame) -> pl.DataFrame:
-    """Add `user` and `identity` (the user, else the client address), per unique user."""
-    users = events.select(pl.col("user_raw").drop_nulls().unique())
-    users = users.with_columns(user_expr(pl.col("user_raw")).alias("user"))
-    joined = events.join(users, on="user_raw", how="left")
-    return joined.with_columns(pl.coalesce("user", "client_ip").alias("identity"))
+def user_table(raw: pl.Series) -> pl.DataFrame:
+    """`user_raw` → `user` for each unique logged user name."""
+    users = raw.drop_nulls().unique().to_frame("user_raw")
+    return users.with_columns(user_expr(pl.col("user_raw")).alias("user"))

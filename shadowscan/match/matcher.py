@@ -70,15 +70,19 @@ class HostMatcher:
         unique = hosts.drop_nulls().unique().to_frame("host")
         labels = pl.col("host").str.split(".")
         count = labels.list.len().cast(pl.Int32)
-        candidates = pl.concat(
-            unique.filter(count >= n).select(
-                "host",
-                labels.list.slice(-n).list.join(".").alias("pattern"),
-                pl.lit(n, pl.Int32).alias("labels"),
-                (count == n).alias("whole"),
+        candidates = (
+            pl.concat(
+                unique.filter(count >= n).select(
+                    "host",
+                    labels.list.slice(-n).list.join(".").alias("pattern"),
+                    pl.lit(n, pl.Int32).alias("labels"),
+                    (count == n).alias("whole"),
+                )
+                for n in self._label_counts
             )
-            for n in self._label_counts
-        ) if self._label_counts else pl.DataFrame()
+            if self._label_counts
+            else pl.DataFrame()
+        )
         if candidates.is_empty():
             return pl.DataFrame(schema={"host": pl.String, **MATCH_COLUMNS})
         hits = candidates.join(self._hosts, on=["pattern", "labels"])
@@ -125,13 +129,11 @@ class HostMatcher:
             for c in MATCH_COLUMNS
         ).drop([f"_p_{c}" for c in MATCH_COLUMNS])
 
-    def count_matches(self, events: pl.DataFrame) -> int:
-        """How many events match a service, counted per unique host and path-rule host."""
-        per_host = events.group_by("host").len()
-        hits = per_host.join(self.match_hosts(per_host["host"]), on="host")
-        shared = self.path_hosts.implode()
-        plain = hits.filter(~pl.col("host").is_in(shared))["len"].sum()
-        on_shared = events.filter(pl.col("host").is_in(shared))
+    def count_matches(self, host_counts: pl.DataFrame, on_shared: pl.DataFrame) -> int:
+        """AI events from per-host event counts (`host`, `len`) and the events on hosts
+        that path rules share (`host`, `url_path`): matching runs once, not per chunk."""
+        hits = host_counts.join(self.match_hosts(host_counts["host"]), on="host")
+        plain = hits.filter(~pl.col("host").is_in(self.path_hosts.implode()))["len"].sum()
         if on_shared.is_empty():
             return plain
         return plain + self.match_events(on_shared)["service_id"].count()
@@ -141,8 +143,10 @@ class HostMatcher:
         authority, path = split_url(pl.lit(host_or_url))
         row = pl.select(authority.alias("a"), path.alias("p")).row(0)
         host = normalise_host(row[0] if row[0] is not None else host_or_url)
-        frame = pl.DataFrame({"host": [host], "url_path": [row[1]]}, schema_overrides={
-            "host": pl.String, "url_path": pl.String})
+        frame = pl.DataFrame(
+            {"host": [host], "url_path": [row[1]]},
+            schema_overrides={"host": pl.String, "url_path": pl.String},
+        )
         hit = self.match_events(frame).row(0, named=True)
         if hit["service_id"] is None:
             return None
@@ -154,3 +158,37 @@ def _under(path: pl.Expr, prefix: pl.Expr) -> pl.Expr:
     next_char = path.str.slice(prefix.str.len_chars(), 1)
     boundary = prefix.str.ends_with("/") | next_char.is_in(["", "/", "?", "#", ";"])
     return path.str.starts_with(prefix) & boundary
+
+
+class AiTally:
+    """Counts a file's AI events chunk by chunk, matching only once at the end.
+
+    Keeps per-host event counts (folded together every few chunks, so memory
+    follows the number of unique hosts, not of chunks) and the few events on
+    hosts that path rules share.
+    """
+
+    FOLD_EVERY = 32
+
+    def __init__(self, matcher: HostMatcher):
+        self.matcher = matcher
+        self._counts: list[pl.DataFrame] = [
+            pl.DataFrame(schema={"host": pl.String, "len": pl.UInt32})
+        ]
+        self._shared: list[pl.DataFrame] = [
+            pl.DataFrame(schema={"host": pl.String, "url_path": pl.String})
+        ]
+
+    def add(self, events: pl.DataFrame) -> None:
+        self._counts.append(events.group_by("host").len())
+        on_shared = events.filter(pl.col("host").is_in(self.matcher.path_hosts.implode()))
+        self._shared.append(on_shared.select("host", "url_path"))
+        if len(self._counts) > self.FOLD_EVERY:
+            self._counts = [self._folded()]
+
+    def total(self) -> int:
+        return self.matcher.count_matches(self._folded(), pl.concat(self._shared))
+
+    def _folded(self) -> pl.DataFrame:
+        counts = pl.concat(self._counts).group_by("host").agg(pl.col("len").sum())
+        return counts.with_columns(pl.col("len").cast(pl.UInt32))

@@ -8,6 +8,7 @@ tables that Spark, Trino, DuckDB and Polars read as they are.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import threading
@@ -15,17 +16,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
-from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import TableNotFoundError
+from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from shadowscan.errors import StoreError
-from shadowscan.schema import PARTITION_COLUMN, STORE_SCHEMA
+from shadowscan.schema import EVENT_SCHEMA, PARTITION_COLUMN, STORE_SCHEMA
+from shadowscan.store.files import PartitionedWriter
 
 SCHEMA_VERSION = "1"
-_WRITER = WriterProperties(compression="ZSTD", compression_level=1)
-#: Parquet file size at which the writer starts a new file; bounds its buffers.
-TARGET_FILE_BYTES = 32 << 20
+#: Arrow schema of the Parquet files: the events without the partition column.
+EVENT_ARROW_SCHEMA = pl.DataFrame(schema=EVENT_SCHEMA).to_arrow().schema
 
 RUNS_SCHEMA = pl.Schema(
     {
@@ -39,6 +41,7 @@ RUNS_SCHEMA = pl.Schema(
         "rejected": pl.Int64,
         "ai_events": pl.Int64,
         "rejected_samples": pl.List(pl.String),
+        "warnings": pl.List(pl.String),
     }
 )
 
@@ -56,40 +59,51 @@ class EventStore:
         self.runs_path = self.root / "ingest"
 
     def exists(self) -> bool:
-        return (self.events_path / "_delta_log").is_dir() or (self.runs_path / "_delta_log").is_dir()
+        return (self.events_path / "_delta_log").is_dir() or (
+            self.runs_path / "_delta_log"
+        ).is_dir()
 
     def append(self, batches: Iterable[pl.DataFrame], *, source_file: str) -> int:
-        """Write event frames as one atomic commit, parsing ahead while Delta writes.
+        """Write event frames as Parquet and commit them to Delta atomically, as one commit.
 
+        The next frame is parsed in a thread while this one is written.
         Returns the number of events written; nothing is committed for none.
         """
+        writer = PartitionedWriter(self.events_path, EVENT_ARROW_SCHEMA)
+        for frame in _prefetch(batches):
+            writer.write(frame)
+        actions = writer.close()
+        if actions:
+            self._commit(
+                actions,
+                CommitProperties(
+                    custom_metadata={
+                        "shadowscan.schema_version": SCHEMA_VERSION,
+                        "shadowscan.source_file": source_file,
+                    }
+                ),
+            )
+        return sum(json.loads(a.stats)["numRecords"] for a in actions)
+
+    def _commit(self, actions: list[AddAction], properties: CommitProperties) -> None:
         schema = pl.DataFrame(schema=STORE_SCHEMA).to_arrow().schema
-        tables = _prefetch(frame.to_arrow().cast(schema) for frame in batches)
-        first = next(tables, None)
-        if first is None:
-            return 0
-        written = 0
-
-        def record_batches() -> Iterator[pa.RecordBatch]:
-            nonlocal written
-            for table in _chain(first, tables):
-                written += table.num_rows
-                yield from table.to_batches()
-
-        self.root.mkdir(parents=True, exist_ok=True)
-        write_deltalake(
-            str(self.events_path),
-            pa.RecordBatchReader.from_batches(schema, record_batches()),
-            mode="append",
-            partition_by=[PARTITION_COLUMN],
-            writer_properties=_WRITER,
-            target_file_size=TARGET_FILE_BYTES,
-            commit_properties=CommitProperties(
-                custom_metadata={"shadowscan.schema_version": SCHEMA_VERSION,
-                                 "shadowscan.source_file": source_file}
-            ),
-        )
-        return written
+        if (self.events_path / "_delta_log").is_dir():
+            DeltaTable(str(self.events_path)).create_write_transaction(
+                actions,
+                mode="append",
+                schema=schema,
+                partition_by=[PARTITION_COLUMN],
+                commit_properties=properties,
+            )
+        else:
+            create_table_with_add_actions(
+                str(self.events_path),
+                DeltaSchema.from_arrow(schema),
+                actions,
+                mode="append",
+                partition_by=[PARTITION_COLUMN],
+                commit_properties=properties,
+            )
 
     def record_run(self, run: dict) -> None:
         """Add one row describing an ingested file to the `ingest` table."""
@@ -114,12 +128,7 @@ class EventStore:
         return pl.scan_delta(str(path))
 
 
-def _chain(first: pa.Table, rest: Iterator[pa.Table]) -> Iterator[pa.Table]:
-    yield first
-    yield from rest
-
-
-def _prefetch(items: Iterable[pa.Table], depth: int = 1) -> Iterator[pa.Table]:
+def _prefetch(items: Iterable[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
     """Produce the next item in a thread while the consumer works on this one.
 
     Parsing (Polars) and writing (Delta's Rust writer) both release the GIL,
