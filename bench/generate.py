@@ -14,8 +14,15 @@ from pathlib import Path
 import polars as pl
 
 AI_HOSTS = [
-    "chatgpt.com", "claude.ai", "gemini.google.com", "copilot.microsoft.com",
-    "www.perplexity.ai", "chat.deepseek.com", "chat.mistral.ai", "grok.com", "api.openai.com",
+    "chatgpt.com",
+    "claude.ai",
+    "gemini.google.com",
+    "copilot.microsoft.com",
+    "www.perplexity.ai",
+    "chat.deepseek.com",
+    "chat.mistral.ai",
+    "grok.com",
+    "api.openai.com",
 ]
 OTHER_HOSTS = [f"www.site{i}.example{i % 40}.com" for i in range(3000)]
 HOSTS = AI_HOSTS + OTHER_HOSTS
@@ -33,17 +40,29 @@ def block(first: int, count: int) -> pl.DataFrame:
     ts = pl.lit(START) + n * 3 // 1000
     millis = (n * 3 % 1000).cast(pl.String).str.zfill(3)
     elapsed = ((mix // 100) % 120_000).cast(pl.String).str.pad_start(6)
-    user = pl.when(mix % 7 == 0).then(pl.lit("-")).otherwise(
-        pl.format("ACME\\user{}", (mix // 1000) % 2000)
+    user = (
+        pl.when(mix % 7 == 0)
+        .then(pl.lit("-"))
+        .otherwise(pl.format("ACME\\user{}", (mix // 1000) % 2000))
     )
-    url = pl.when(connect).then(pl.format("{}:443", host)).otherwise(
-        pl.format("http://{}/path/{}/page.html?q={}", host, n % 997, mix % 89)
+    url = (
+        pl.when(connect)
+        .then(pl.format("{}:443", host))
+        .otherwise(pl.format("http://{}/path/{}/page.html?q={}", host, n % 997, mix % 89))
     )
     line = pl.format(
         "{}.{} {} 10.{}.{}.{} TCP_MISS/200 {} {} {} {} HIER_DIRECT/{} {}",
-        ts, millis, elapsed, (mix // 7) % 8, (mix // 11) % 250, (mix // 13) % 250 + 1,
-        (mix // 17) % 90_000 + 100, pl.when(connect).then(pl.lit("CONNECT")).otherwise(
-            pl.lit("GET")), url, user, host,
+        ts,
+        millis,
+        elapsed,
+        (mix // 7) % 8,
+        (mix // 11) % 250,
+        (mix // 13) % 250 + 1,
+        (mix // 17) % 90_000 + 100,
+        pl.when(connect).then(pl.lit("CONNECT")).otherwise(pl.lit("GET")),
+        url,
+        user,
+        host,
         pl.when(connect).then(pl.lit("-")).otherwise(pl.lit("text/html")),
     )
     return pl.select(line.alias("line"))

@@ -44,7 +44,9 @@ def main() -> None:
         rate, rss = measure(log, lines)
         results.append((lines, rate, rss))
         size = log.stat().st_size / 1e6
-        print(f"{lines:>11,} lines ({size:,.0f} MB): {rate:>11,.0f} lines/s, peak RSS {rss:,.0f} MB")
+        print(
+            f"{lines:>11,} lines ({size:,.0f} MB): {rate:>11,.0f} lines/s, peak RSS {rss:,.0f} MB"
+        )
     (small, _, rss_small), (large, _, rss_large) = results[0], results[-1]
     growth = (rss_large / rss_small - 1) * 100
     print(f"peak RSS growth from {small:,} to {large:,} lines: {growth:+.1f}%")

@@ -58,8 +58,10 @@ def test_report_json_gives_each_service_and_its_users(demo_store):
     result = invoke("report", "--store", demo_store, "--format", "json")
     doc = json.loads(result.output)
     assert doc["schema"] == "shadowscan.report/1"
-    assert doc["period"] == {"start": "2026-10-21T10:32:01.000000Z",
-                             "end": "2026-11-20T10:32:01.000000Z"}
+    assert doc["period"] == {
+        "start": "2026-10-21T10:32:01.000000Z",
+        "end": "2026-11-20T10:32:01.000000Z",
+    }
     assert doc["ingest"] == {"files": 5, "lines": 48, "events": 30, "rejected": 2}
     users = {s["service_id"]: s["users"] for s in doc["services"]}
     expected: dict[str, int] = {}
@@ -85,9 +87,23 @@ def test_export_jsonl_has_the_contract_columns(demo_store):
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert len(rows) == 21
     first = rows[0]
-    for key in ("ts", "identity", "user", "client_ip", "host", "service_id", "service_name",
-                "category", "source_format", "source_file", "source_line", "bytes_out",
-                "bytes_in", "method", "url_path"):
+    for key in (
+        "ts",
+        "identity",
+        "user",
+        "client_ip",
+        "host",
+        "service_id",
+        "service_name",
+        "category",
+        "source_format",
+        "source_file",
+        "source_line",
+        "bytes_out",
+        "bytes_in",
+        "method",
+        "url_path",
+    ):
         assert key in first
     assert first["ts"].endswith("Z")
     anon = [r for r in rows if (r["url_path"] or "").startswith("/backend-anon/")]
@@ -150,12 +166,18 @@ def test_unknown_files_are_skipped_with_a_reason(tmp_path):
     logs.mkdir()
     (logs / "notes.txt").write_text("hello\nworld\n")
     shutil.copy(DEMO / "proxy" / "access.log", logs)
-    proc = subprocess.run([_exe(), "ingest", "--store", tmp_path / "s", logs],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [_exe(), "ingest", "--store", tmp_path / "s", logs], capture_output=True, text=True
+    )
     assert proc.returncode == 0
-    assert "skipped" in proc.stderr and "notes.txt" in proc.stderr and "unknown format" in proc.stderr
-    alone = subprocess.run([_exe(), "ingest", "--store", tmp_path / "t", logs / "notes.txt"],
-                           capture_output=True, text=True)
+    assert (
+        "skipped" in proc.stderr and "notes.txt" in proc.stderr and "unknown format" in proc.stderr
+    )
+    alone = subprocess.run(
+        [_exe(), "ingest", "--store", tmp_path / "t", logs / "notes.txt"],
+        capture_output=True,
+        text=True,
+    )
     assert alone.returncode == 1 and "nothing was ingested" in alone.stderr
 
 
@@ -172,8 +194,9 @@ def test_hostile_log_text_is_shown_literally(tmp_path):
     shown = invoke("report", "--store", store).output
     assert "\x1b[31m" not in shown and "\x07" not in shown
     assert "[bold]x\\x1b[31m\\x07[/bold]" in shown
-    rows = list(csv.DictReader(io.StringIO(invoke("export", "--store", store,
-                                                  "--format", "csv").output)))
+    rows = list(
+        csv.DictReader(io.StringIO(invoke("export", "--store", store, "--format", "csv").output))
+    )
     assert {r["identity"] for r in rows} == {"[bold]x\x1b[31m\x07[/bold]", "'=hyperlink(1)"}
 
 

@@ -35,7 +35,8 @@ BROKEN = {"squid/rejected_lines"}  # mostly bad lines on purpose: forced with --
 
 
 @pytest.mark.parametrize(
-    "case", [c for c, i in zip(CASES, IDS, strict=True) if c.stat().st_size and i not in BROKEN],
+    "case",
+    [c for c, i in zip(CASES, IDS, strict=True) if c.stat().st_size and i not in BROKEN],
     ids=lambda c: f"{c.parent.name}/{c.stem}",
 )
 def test_sniffing_finds_the_folder_format(case):

@@ -18,8 +18,18 @@ from shadowscan.store.delta import EventStore
 TOP_IDENTITIES = 20
 
 _EVENT_COLUMNS = (
-    "ts", "identity", "user", "client_ip", "host", "url_path", "method",
-    "bytes_out", "bytes_in", "source_format", "source_file", "source_line",
+    "ts",
+    "identity",
+    "user",
+    "client_ip",
+    "host",
+    "url_path",
+    "method",
+    "bytes_out",
+    "bytes_in",
+    "source_format",
+    "source_file",
+    "source_line",
 )
 
 

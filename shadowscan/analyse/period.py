@@ -43,9 +43,7 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def choose_period(
-    newest: datetime | None, since: str | None, until: str | None
-) -> Period:
+def choose_period(newest: datetime | None, since: str | None, until: str | None) -> Period:
     """The period a report covers; without bounds, 30 days up to the newest stored event."""
     end = parse_when(until) if until else (newest or datetime.now(UTC))
     start = parse_when(since) if since else end - timedelta(days=DEFAULT_DAYS)

@@ -64,8 +64,9 @@ def ingest(paths, store, log_format, timezone, quiet) -> None:
     target = _store(store, must_exist=False)
     err = Console(stderr=True)
     with ingest_progress(paths, err, enabled=not quiet) as progress:
-        summary = run_ingest(list(paths), target, log_format=log_format,
-                             timezone=timezone, progress=progress)
+        summary = run_ingest(
+            list(paths), target, log_format=log_format, timezone=timezone, progress=progress
+        )
     if not quiet:
         print_summary(summary, Console(), err)
     if not summary.files:
@@ -76,8 +77,13 @@ def ingest(paths, store, log_format, timezone, quiet) -> None:
 @store_option
 @since_option
 @until_option
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json"]), default="terminal",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)
 @output_option
 def report(store, since, until, fmt, output) -> None:
     """Which AI services are used, by whom, how much."""

@@ -29,8 +29,13 @@ def ingest_progress(paths, console: Console, enabled: bool) -> Iterator:
         yield None
         return
     total = sum(p.stat().st_size for p in discover(list(paths)).files)
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-               TransferSpeedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("ingesting", total=total)
         done: dict[Path, int] = {}
@@ -60,5 +65,7 @@ def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
         table.add_row(key, value)
     out.print(table)
     for result in summary.files:
+        for warning in result.warnings:
+            err.print(cell(f"warning: {result.path}: {warning}"))
         for sample in result.samples[:3]:
             err.print(cell(f"rejected in {result.path}: {sample}"))

@@ -90,12 +90,15 @@ def _compute(new: pl.DataFrame) -> pl.DataFrame:
         fixed = odd.with_columns(
             pl.col("host").map_elements(to_punycode, return_dtype=pl.String)
         ).select("host_raw", pl.col("host").alias("fixed"))
-        table = table.join(fixed, on="host_raw", how="left").with_columns(
-            pl.coalesce("fixed", "host").alias("host")
-        ).drop("fixed")
+        table = (
+            table.join(fixed, on="host_raw", how="left")
+            .with_columns(pl.coalesce("fixed", "host").alias("host"))
+            .drop("fixed")
+        )
     domains = table.select(pl.col("host").drop_nulls().unique())
     domains = domains.with_columns(
-        pl.col("host").map_elements(registered_domain, return_dtype=pl.String)
+        pl.col("host")
+        .map_elements(registered_domain, return_dtype=pl.String)
         .alias("registered_domain")
     )
     return table.join(domains, on="host", how="left").select(_empty().columns)

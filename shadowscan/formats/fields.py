@@ -34,8 +34,8 @@ def split_url(url: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     `/p` → (null, `/p`). The authority is cleaned by the host normaliser.
     """
     has_scheme = url.str.contains("://", literal=True)
-    after = pl.when(has_scheme).then(url.str.splitn("://", 2).struct.field("field_1")).otherwise(
-        url
+    after = (
+        pl.when(has_scheme).then(url.str.splitn("://", 2).struct.field("field_1")).otherwise(url)
     )
     parts = after.str.splitn("/", 2)
     head = parts.struct.field("field_0")

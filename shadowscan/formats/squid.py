@@ -20,7 +20,10 @@ class SquidNative(LogFormat):
     (`CN=Agent Smith,OU=fr,O=company`): the user is everything up to the
     hierarchy code. Reply bytes are bytes *in*; Squid does not log upload size.
 
-        1764547200.003  19773 10.0.0.1 TCP_TUNNEL/200 6428 CONNECT chatgpt.com:443 alice HIER_DIRECT/104.18.32.47 -
+        1764547200.003  19773 10.0.0.1 TCP_TUNNEL/200 6428 CONNECT chatgpt.com:443 alice \
+            HIER_DIRECT/104.18.32.47 -
+
+    (one line; broken here for width).
     """
 
     name = "squid"

@@ -36,7 +36,7 @@ def detect(head: list[str], formats: dict[str, LogFormat] = FORMATS) -> Detectio
         if not fmt.signature(head):
             continue
         score, failed = trial(fmt, head)
-        if score > best.score:
+        if score > best.score or best.fmt is None:
             reason = f"best candidate {fmt.name} read {score:.0%} of the first lines"
             if failed is not None:
                 reason += f", stopping at line {failed}: {head[failed - 1][:80]!r}"

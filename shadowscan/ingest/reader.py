@@ -8,8 +8,8 @@ own multi-threaded CSV reader with a separator that does not occur in logs.
 from __future__ import annotations
 
 import bz2
-import gzip
 import lzma
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,10 @@ import pyarrow as pa
 from shadowscan.errors import InputError
 
 CHUNK_BYTES = 4 << 20
+#: A byte that never separates anything in a log line: each line is one column.
+_SEPARATOR = b"\x1f"
+_BOM = b"\xef\xbb\xbf"
+_BROKEN_STREAM = (EOFError, OSError, lzma.LZMAError, zlib.error, pa.ArrowException)
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -50,40 +54,98 @@ def compression_of(path: Path) -> str | None:
     return next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
 
 
+class _Decompressing:
+    """Incremental decompression that hands over every byte before a truncation.
+
+    The standard library's file objects drop the whole last read when a stream
+    ends early; a decompressor object fed piece by piece keeps it. Concatenated
+    streams (multi-member gzip, as `cat a.gz b.gz` makes) are followed.
+    """
+
+    RAW_PIECE = 1 << 20
+
+    def __init__(self, raw: BinaryIO, factory):
+        self.raw, self.factory, self.engine = raw, factory, factory()
+        self.pending = bytearray()
+
+    def read(self, size: int) -> bytes:
+        while len(self.pending) < size and self._fill():
+            pass
+        out = bytes(self.pending[:size])
+        del self.pending[:size]
+        return out
+
+    def _fill(self) -> bool:
+        """Decompress one more raw piece; False at a clean end of input."""
+        if self.engine.eof and self.engine.unused_data:
+            leftover = self.engine.unused_data
+            self.engine = self.factory()
+            self.pending += self.engine.decompress(leftover)
+            return True
+        piece = self.raw.read(self.RAW_PIECE)
+        if not piece:
+            if self.engine.eof or self.pending:
+                return False
+            raise EOFError("compressed data ends before its end-of-stream marker")
+        if self.engine.eof:  # a new stream begins after a finished one
+            self.engine = self.factory()
+        self.pending += self.engine.decompress(piece)
+        return True
+
+
+_ENGINES = {
+    "gzip": lambda: zlib.decompressobj(wbits=zlib.MAX_WBITS | 16),
+    "bz2": bz2.BZ2Decompressor,
+    "xz": lzma.LZMADecompressor,
+}
+
+
 def decompressed(raw: BinaryIO, kind: str | None) -> BinaryIO:
     """A reader of the decompressed bytes of an open file."""
-    if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw, mode="rb")
-    if kind == "bz2":
-        return bz2.BZ2File(raw, "rb")
-    if kind == "xz":
-        return lzma.LZMAFile(raw, "rb")
+    if kind in _ENGINES:
+        return _Decompressing(raw, _ENGINES[kind])
     if kind == "zstd":
         return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
     return raw
 
 
 def head_lines(path: Path, limit: int = 50, max_bytes: int = 256 << 10) -> list[str]:
-    """The first non-blank lines of a file, decoded leniently, for format sniffing."""
+    """The first non-blank lines of a file, decoded leniently, for format sniffing.
+
+    A compressed file cut short still shows the lines before the cut.
+    """
+    data = b""
     try:
         with open(path, "rb") as raw:
-            data = decompressed(raw, compression_of(path)).read(max_bytes)
-    except (OSError, EOFError, lzma.LZMAError, pa.ArrowException) as exc:
-        raise InputError(f"{path}: cannot be read ({exc}).") from exc
-    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+            stream = decompressed(raw, compression_of(path))
+            while len(data) < max_bytes and (piece := stream.read(64 << 10)):
+                data += piece
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+    except _BROKEN_STREAM:
+        pass
+    text = data[:max_bytes].decode("utf-8", errors="replace").removeprefix("\ufeff")
     lines = [line.rstrip("\r") for line in text.split("\n")]
-    if len(data) == max_bytes:
+    if len(data) >= max_bytes:
         lines = lines[:-1]
     return [line for line in lines if line.strip()][:limit]
 
 
-def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
-    """Yield the file's lines chunk by chunk; a last line without newline is included."""
+def read_chunks(
+    path: Path, chunk_bytes: int = CHUNK_BYTES, warnings: list[str] | None = None
+) -> Iterator[Chunk]:
+    """Yield the file's lines chunk by chunk; a last line without newline is included.
+
+    A truncated or corrupt compressed stream ends the file where it breaks: the
+    readable part is kept and the reason appended to `warnings`.
+    """
     first_line = 1
     offset = 0
+    warnings = [] if warnings is None else warnings
     with open(path, "rb") as raw:
-        for block in _blocks(decompressed(raw, compression_of(path)), chunk_bytes):
-            if offset == 0 and block.startswith(b"\xef\xbb\xbf"):
+        stream = decompressed(raw, compression_of(path))
+        for block in _blocks(stream, chunk_bytes, warnings):
+            if offset == 0 and block.startswith(_BOM):
                 block = block[3:]
                 offset += 3
             frame = _lines_frame(block, first_line)
@@ -92,10 +154,14 @@ def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
             yield Chunk(_non_blank(frame), frame.height, offset, raw.tell())
 
 
-def _blocks(f: BinaryIO, size: int) -> Iterator[bytes]:
+def _blocks(f: BinaryIO, size: int, warnings: list[str]) -> Iterator[bytes]:
     rest = b""
     while True:
-        data = f.read(size)
+        try:
+            data = f.read(size)
+        except _BROKEN_STREAM as exc:
+            warnings.append(f"compressed data ends early or is corrupt ({exc}); kept what was read")
+            data = b""
         if not data:
             if rest:
                 yield rest
@@ -110,15 +176,20 @@ def _blocks(f: BinaryIO, size: int) -> Iterator[bytes]:
 
 
 def _lines_frame(block: bytes, first_line: int) -> pl.DataFrame:
+    if _SEPARATOR in block:  # the reader's column separator, in hostile or binary input
+        block = block.replace(_SEPARATOR, "\ufffd".encode())
+    # Polars drops a BOM that starts its input; one that starts a later chunk is content.
+    shield = block.startswith(_BOM)
     lines = pl.read_csv(
-        block,
-        separator="\x1f",
+        b"\n" + block if shield else block,
+        separator=_SEPARATOR.decode(),
         has_header=False,
         quote_char=None,
         schema={"line": pl.String},
         truncate_ragged_lines=True,
         encoding="utf8-lossy",
     )
+    lines = lines.slice(1) if shield else lines
     return lines.with_row_index("source_line", offset=first_line).with_columns(
         pl.col("source_line").cast(pl.Int64)
     )

@@ -22,6 +22,8 @@ class FileResult:
     rejected: int = 0
     ai_events: int = 0
     samples: list[str] = field(default_factory=list)
+    #: problems with the file as a whole, e.g. a truncated compressed stream
+    warnings: list[str] = field(default_factory=list)
 
     def add_samples(self, file_lines: list[tuple[int, str]]) -> None:
         """Keep the first few rejected lines as `line N: text`, cut short."""
@@ -40,6 +42,7 @@ class FileResult:
             "rejected": self.rejected,
             "ai_events": self.ai_events,
             "rejected_samples": self.samples,
+            "warnings": self.warnings,
         }
 
 

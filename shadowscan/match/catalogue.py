@@ -76,10 +76,13 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     """Read `root/categories.toml` and every `root/services/*.toml`."""
     root = root or default_rules_dir()
     errors: list[str] = []
-    categories = _read(root / "categories.toml", errors).get("categories", {})
+    categories = (_read(root / "categories.toml", errors) or {}).get("categories", {})
     catalogue = Catalogue(categories=categories)
     for path in sorted((root / "services").glob("*.toml")):
-        service = _service(path, _read(path, errors), categories, errors)
+        doc = _read(path, errors)
+        if doc is None or _shape_errors(path, doc, errors):
+            continue
+        service = _service(path, doc, categories, errors)
         if service is not None:
             catalogue.services[service.id] = service
     if not catalogue.services and not errors:
@@ -92,7 +95,7 @@ def load_catalogue(root: Path | None = None) -> Catalogue:
     return catalogue
 
 
-def _read(path: Path, errors: list[str]) -> dict:
+def _read(path: Path, errors: list[str]) -> dict | None:
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
@@ -100,7 +103,26 @@ def _read(path: Path, errors: list[str]) -> dict:
         errors.append(f"{path}: {exc.strerror}")
     except tomllib.TOMLDecodeError as exc:
         errors.append(f"{path}: {exc}")
-    return {}
+    return None
+
+
+def _shape_errors(path: Path, doc: dict, errors: list[str]) -> bool:
+    """Record entries of the wrong shape (a string where a table belongs); True if any."""
+    found = []
+    for key in ("hosts", "paths"):
+        if not all(isinstance(entry, dict) for entry in doc.get(key, [])):
+            found.append(f"{path}: every [[{key}]] entry must be a table")
+    tests = doc.get("tests", {})
+    cases = tests.get("match", []) if isinstance(tests, dict) else None
+    if cases is None or not all(
+        isinstance(c, dict) and "input" in c and "signal" in c for c in cases
+    ):
+        found.append(f"{path}: every [tests] match case needs an input and a signal")
+    no_match = tests.get("no_match", []) if isinstance(tests, dict) else None
+    if not isinstance(no_match, list) or not all(isinstance(x, str) for x in no_match):
+        found.append(f"{path}: [tests] no_match must be a list of strings")
+    errors.extend(found)
+    return bool(found)
 
 
 def _service(path: Path, doc: dict, categories: dict, errors: list[str]) -> Service | None:

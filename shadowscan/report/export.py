@@ -12,9 +12,24 @@ from shadowscan.report.safe import csv_safe
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 
 COLUMNS = (
-    "ts", "identity", "user", "client_ip", "host", "service_id", "service_name", "category",
-    "signal", "plan", "rule", "source_format", "source_file", "source_line",
-    "bytes_out", "bytes_in", "method", "url_path",
+    "ts",
+    "identity",
+    "user",
+    "client_ip",
+    "host",
+    "service_id",
+    "service_name",
+    "category",
+    "signal",
+    "plan",
+    "rule",
+    "source_format",
+    "source_file",
+    "source_line",
+    "bytes_out",
+    "bytes_in",
+    "method",
+    "url_path",
 )
 
 

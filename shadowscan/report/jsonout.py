@@ -40,9 +40,15 @@ def to_json(report: Report) -> str:
         },
         "services": _records(
             report.services.select(
-                "service_id", "name", "category", "users", "events",
+                "service_id",
+                "name",
+                "category",
+                "users",
+                "events",
                 pl.when("has_bytes_out").then("bytes_out").alias("bytes_out"),
-                "bytes_in", "first_seen", "last_seen",
+                "bytes_in",
+                "first_seen",
+                "last_seen",
             )
         ),
         "identities": _records(report.identities),

@@ -52,8 +52,14 @@ def _headline(report: Report) -> Panel:
 
 def _services(report: Report) -> Table:
     table = Table(title="AI services", title_justify="left")
-    for name, justify in [("Service", "left"), ("Category", "left"), ("Users", "right"),
-                          ("Events", "right"), ("Uploaded", "right"), ("Last seen", "left")]:
+    for name, justify in [
+        ("Service", "left"),
+        ("Category", "left"),
+        ("Users", "right"),
+        ("Events", "right"),
+        ("Uploaded", "right"),
+        ("Last seen", "left"),
+    ]:
         table.add_column(name, justify=justify)
     for row in report.services.iter_rows(named=True):
         table.add_row(
@@ -69,8 +75,13 @@ def _services(report: Report) -> Table:
 
 def _identities(report: Report) -> Table:
     table = Table(title="Top identities", title_justify="left")
-    for name, justify in [("Identity", "left"), ("Services", "left"), ("Events", "right"),
-                          ("Active days", "right"), ("Uploaded", "right")]:
+    for name, justify in [
+        ("Identity", "left"),
+        ("Services", "left"),
+        ("Events", "right"),
+        ("Active days", "right"),
+        ("Uploaded", "right"),
+    ]:
         table.add_column(name, justify=justify)
     for row in report.identities.iter_rows(named=True):
         table.add_row(

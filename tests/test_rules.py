@@ -1,0 +1,268 @@
+"""The service catalogue: every rule's embedded cases, repository invariants, the matcher.
+
+Proven here: each `match` / `no_match` case embedded in `rules/services/*.toml` holds;
+the catalogue keeps its invariants (unique ids, cases both ways, no host or path
+claimed twice, known categories, the core services present); matching respects
+label boundaries and ignores case, a trailing dot and a port; loading a broken rule
+folder reports every problem with its file; `match_events` applies path rules on
+prefix boundaries; and `count_matches`, and `AiTally` over any chunking, agree with
+`match_events`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import pairwise
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shadowscan.errors import RuleError
+from shadowscan.match.catalogue import load_catalogue
+from shadowscan.match.matcher import AiTally, HostMatcher
+
+CATALOGUE = load_catalogue()
+MATCHER = HostMatcher(CATALOGUE)
+
+CORE_SERVICES = [
+    "chatgpt", "claude", "gemini", "microsoft-copilot", "perplexity", "deepseek", "mistral",
+    "grok", "openai-api", "anthropic-api",
+]  # fmt: skip
+
+
+def _embedded_cases() -> list:
+    cases = []
+    for sid, service in CATALOGUE.services.items():
+        for text, signal, plan in service.must_match:
+            cases.append(pytest.param(sid, text, (signal, plan), id=f"{sid}:match:{text}"))
+        for text in service.must_not_match:
+            cases.append(pytest.param(sid, text, None, id=f"{sid}:no_match:{text}"))
+    return cases
+
+
+@pytest.mark.parametrize(("service_id", "text", "expected"), _embedded_cases())
+def test_embedded_case(service_id: str, text: str, expected: tuple[str, str | None] | None):
+    hit = MATCHER.match_one(text)
+    if expected is None:
+        assert hit is None or hit.service_id != service_id
+        return
+    signal, plan = expected
+    assert hit is not None, f"{text!r} matches nothing"
+    assert (hit.service_id, hit.signal) == (service_id, signal)
+    if plan is not None:
+        assert hit.plan == plan
+
+
+# --- repository invariants -------------------------------------------------------------
+
+
+def test_case_ids_are_unique() -> None:
+    ids = Counter(param.id for param in _embedded_cases())
+    assert [case for case, n in ids.items() if n > 1] == []
+
+
+def test_core_services_exist() -> None:
+    assert set(CORE_SERVICES) <= set(CATALOGUE.services)
+
+
+@pytest.mark.parametrize("service_id", sorted(CATALOGUE.services))
+def test_service_is_well_formed(service_id: str) -> None:
+    service = CATALOGUE.services[service_id]
+    assert service.id == service.source.stem
+    assert service.category in CATALOGUE.categories
+    assert service.must_match, "needs at least one `match` case"
+    assert service.must_not_match, "needs at least one `no_match` case"
+    assert service.hosts or service.paths
+
+
+def test_no_host_or_path_is_claimed_twice() -> None:
+    owners: dict[tuple[str, str], set[str]] = {}
+    for rule in CATALOGUE.host_rules:
+        owners.setdefault((rule.pattern, rule.kind), set()).add(rule.service_id)
+    for rule in CATALOGUE.path_rules:
+        owners.setdefault((rule.host + rule.prefix, "path"), set()).add(rule.service_id)
+    assert {key: ids for key, ids in owners.items() if len(ids) > 1} == {}
+    assert len(CATALOGUE.host_rules) + len(CATALOGUE.path_rules) == len(owners)
+
+
+# --- matching properties ---------------------------------------------------------------
+
+_LABEL = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1)
+
+
+def _service_of(text: str) -> str | None:
+    hit = MATCHER.match_one(text)
+    return hit.service_id if hit else None
+
+
+@given(_LABEL)
+def test_matches_stop_at_label_boundaries(x: str) -> None:
+    assert _service_of(x + "claude.ai") != "claude"
+    assert _service_of(f"claude.ai.{x}.example") != "claude"
+    assert _service_of(f"{x}.claude.ai") == "claude"
+
+
+_PATTERNS = st.sampled_from([rule.pattern for rule in CATALOGUE.host_rules])
+_HOSTS = st.one_of(
+    _PATTERNS,
+    st.tuples(_LABEL, _PATTERNS).map(".".join),
+    st.lists(_LABEL, min_size=1, max_size=4).map(".".join),
+)
+
+
+@given(_HOSTS, st.integers(0, 65535))
+def test_case_trailing_dot_and_port_never_change_a_match(host: str, port: int) -> None:
+    expected = MATCHER.match_one(host)
+    for variant in (host.upper(), host.lower(), host + ".", f"{host}:{port}", f"{host}.:{port}"):
+        assert MATCHER.match_one(variant) == expected
+
+
+# --- loading broken rule folders -------------------------------------------------------
+
+_SERVICE = 'name = "{name}"\nvendor = "V"\ncategory = "{category}"\nhomepage = "https://h"\n'
+_HOST = '[[hosts]]\npattern = "{pattern}"\nsignal = "{signal}"\n'
+_CASES = '[tests]\nmatch = [{{ input = "{pattern}", signal = "ui" }}]\nno_match = ["x.example"]\n'
+
+
+def _rules_dir(root: Path, files: dict[str, str]) -> Path:
+    (root / "services").mkdir(parents=True)
+    (root / "categories.toml").write_text('[categories]\nchat = "Chat"\n')
+    for name, text in files.items():
+        (root / "services" / name).write_text(text)
+    return root
+
+
+def _good(pattern: str, category: str = "chat", signal: str = "ui") -> str:
+    return (
+        _SERVICE.format(name="Good", category=category)
+        + _HOST.format(pattern=pattern, signal=signal)
+        + _CASES.format(pattern=pattern)
+    )
+
+
+def test_a_good_rule_folder_loads(tmp_path: Path) -> None:
+    catalogue = load_catalogue(_rules_dir(tmp_path, {"good.toml": _good("good.example")}))
+    assert list(catalogue.services) == ["good"]
+    assert catalogue.services["good"].must_match == (("good.example", "ui", None),)
+
+
+def test_loading_lists_every_problem_with_its_file(tmp_path: Path) -> None:
+    root = _rules_dir(
+        tmp_path,
+        {
+            "bad-toml.toml": 'name = "unterminated\n',
+            "unknown-category.toml": _good("u.example", category="nope"),
+            "bad-signal.toml": _good("s.example", signal="web"),
+            "no-name.toml": _good("n.example").replace('name = "Good"\n', ""),
+            "good.toml": _good("good.example"),
+        },
+    )
+    with pytest.raises(RuleError) as caught:
+        load_catalogue(root)
+    problems = caught.value.message.splitlines()[1:]
+    expected = {
+        "bad-toml.toml": "line 1",
+        "unknown-category.toml": "unknown category 'nope'",
+        "bad-signal.toml": "signal must be one of",
+        "no-name.toml": "missing name",
+    }
+    for name, what in expected.items():
+        assert any(f"services/{name}: " in p and what in p for p in problems), (name, problems)
+    assert not any("good.toml" in p for p in problems)
+
+
+def test_a_file_that_is_not_toml_is_one_problem(tmp_path: Path) -> None:
+    root = _rules_dir(
+        tmp_path, {"bad-toml.toml": 'name = "unterminated\n', "good.toml": _good("g.example")}
+    )
+    with pytest.raises(RuleError) as caught:
+        load_catalogue(root)
+    problems = caught.value.message.splitlines()[1:]
+    assert len(problems) == 1, problems
+    assert "services/bad-toml.toml: " in problems[0]
+    assert "line 1" in problems[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            _good("a.example").replace(', signal = "ui" }', " }"), id="match case without signal"
+        ),
+        pytest.param(
+            _SERVICE.format(name="A", category="chat") + 'hosts = ["a.example"]\n',
+            id="hosts as strings",
+        ),
+        pytest.param(
+            _good("a.example").replace('no_match = ["x.example"]', 'no_match = "x.example"'),
+            id="no_match as a string",
+        ),
+    ],
+)
+def test_a_malformed_entry_is_a_rule_error(tmp_path: Path, text: str) -> None:
+    root = _rules_dir(tmp_path, {"a.toml": text})
+    with pytest.raises(RuleError, match=r"services/a\.toml: "):
+        load_catalogue(root)
+
+
+# --- matching event frames -------------------------------------------------------------
+
+_EVENTS = [
+    ("www.bing.com", "/chat?x=1", "microsoft-copilot", "unknown"),
+    ("www.bing.com", "/chat/turing", "microsoft-copilot", "unknown"),
+    ("www.bing.com", "/copilotsearch", "microsoft-copilot", "unknown"),
+    ("www.bing.com", "/search?q=chat", None, None),
+    ("www.bing.com", "/chatter", None, None),
+    ("www.bing.com", None, None, None),
+    ("chatgpt.com", "/backend-anon/conversation", "chatgpt", "personal"),
+    ("chatgpt.com", "/backend-api/conversation", "chatgpt", "unknown"),
+    ("chatgpt.com", None, "chatgpt", "unknown"),
+    ("ab.chatgpt.com", "/backend-anon/x", "chatgpt", "unknown"),
+    ("copilot.microsoft.com", "/", "microsoft-copilot", "personal"),
+    ("example.com", "/chat", None, None),
+    (None, "/chat", None, None),
+]
+
+
+def _events(rows: list[tuple[str | None, str | None]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema={"host": pl.String, "url_path": pl.String}, orient="row")
+
+
+def test_match_events_applies_path_rules_on_prefix_boundaries() -> None:
+    events = _events([(host, path) for host, path, _, _ in _EVENTS])
+    out = MATCHER.match_events(events)
+    assert out.select("host", "url_path").equals(events)
+    assert out.select("service_id", "plan").rows() == [(sid, plan) for _, _, sid, plan in _EVENTS]
+
+
+_POOL_HOSTS = [
+    None, "www.bing.com", "chatgpt.com", "ab.chatgpt.com", "claude.ai", "x.com",
+    "fakeclaude.ai", "example.com", "api.openai.com",
+]  # fmt: skip
+_POOL_PATHS = [None, "/", "/chat", "/chatter", "/backend-anon/x", "/i/grok?c=1"]
+_EVENT_ROWS = st.lists(
+    st.tuples(st.sampled_from(_POOL_HOSTS), st.sampled_from(_POOL_PATHS)), max_size=30
+)
+
+
+def test_count_matches_on_a_mixed_frame() -> None:
+    events = _events([(host, path) for host, path, _, _ in _EVENTS] * 3)
+    on_shared = events.filter(pl.col("host").is_in(MATCHER.path_hosts.implode()))
+    counted = MATCHER.count_matches(events.group_by("host").len(), on_shared)
+    assert counted == MATCHER.match_events(events)["service_id"].count()
+    assert counted == 3 * sum(sid is not None for *_, sid, _ in _EVENTS)
+
+
+@given(_EVENT_ROWS, st.lists(st.integers(0, 30)), st.integers(1, 3))
+def test_a_tally_over_chunks_agrees_with_match_events(
+    rows: list[tuple[str | None, str | None]], cuts: list[int], fold_every: int
+):
+    tally = AiTally(MATCHER)
+    tally.FOLD_EVERY = fold_every  # fold often, so folding is exercised too
+    bounds = [0, *sorted(min(cut, len(rows)) for cut in cuts), len(rows)]
+    for start, end in pairwise(bounds):
+        tally.add(_events(rows[start:end]))
+    assert tally.total() == MATCHER.match_events(_events(rows))["service_id"].count()
