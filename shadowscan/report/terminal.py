@@ -50,17 +50,16 @@ def _headline(report: Report) -> Panel:
     return Panel(text, title="shadowscan report", expand=False)
 
 
+def _table(title: str, columns: str) -> Table:
+    """A titled table; a column name ending in `>` is right-aligned (numbers)."""
+    table = Table(title=title, title_justify="left")
+    for name in columns.split(","):
+        table.add_column(name.rstrip(">"), justify="right" if name.endswith(">") else "left")
+    return table
+
+
 def _services(report: Report) -> Table:
-    table = Table(title="AI services", title_justify="left")
-    for name, justify in [
-        ("Service", "left"),
-        ("Category", "left"),
-        ("Users", "right"),
-        ("Events", "right"),
-        ("Uploaded", "right"),
-        ("Last seen", "left"),
-    ]:
-        table.add_column(name, justify=justify)
+    table = _table("AI services", "Service,Category,Users>,Events>,Uploaded>,Last seen")
     for row in report.services.iter_rows(named=True):
         table.add_row(
             cell(row["name"]),
@@ -74,15 +73,7 @@ def _services(report: Report) -> Table:
 
 
 def _identities(report: Report) -> Table:
-    table = Table(title="Top identities", title_justify="left")
-    for name, justify in [
-        ("Identity", "left"),
-        ("Services", "left"),
-        ("Events", "right"),
-        ("Active days", "right"),
-        ("Uploaded", "right"),
-    ]:
-        table.add_column(name, justify=justify)
+    table = _table("Top identities", "Identity,Services,Events>,Active days>,Uploaded>")
     for row in report.identities.iter_rows(named=True):
         table.add_row(
             cell(row["identity"]),
@@ -102,9 +93,7 @@ def _health(report: Report) -> Group:
     )
     if not h.problems.height:
         return Group(summary)
-    table = Table(title="Files with rejected lines", title_justify="left")
-    for name in ("File", "Format", "Rejected", "First rejected line"):
-        table.add_column(name)
+    table = _table("Files with rejected lines", "File,Format,Rejected>,First rejected line")
     for row in h.problems.iter_rows(named=True):
         samples = row["rejected_samples"] or []
         table.add_row(
