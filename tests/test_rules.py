@@ -248,12 +248,12 @@ _EVENT_ROWS = st.lists(
 )
 
 
-def test_count_matches_on_a_mixed_frame() -> None:
+def test_a_tally_counts_a_mixed_frame() -> None:
     events = _events([(host, path) for host, path, _, _ in _EVENTS] * 3)
-    on_shared = events.filter(pl.col("host").is_in(MATCHER.path_hosts.implode()))
-    counted = MATCHER.count_matches(events.group_by("host").len(), on_shared)
-    assert counted == MATCHER.match_events(events)["service_id"].count()
-    assert counted == 3 * sum(sid is not None for *_, sid, _ in _EVENTS)
+    tally = AiTally(MATCHER)
+    tally.add(events)
+    assert tally.total() == MATCHER.match_events(events)["service_id"].count()
+    assert tally.total() == 3 * sum(sid is not None for *_, sid, _ in _EVENTS)
 
 
 @given(_EVENT_ROWS, st.lists(st.integers(0, 30)), st.integers(1, 3))

@@ -11,6 +11,8 @@ import idna
 import polars as pl
 import tldextract
 
+from shadowscan.memory import detached
+
 # The bundled Public Suffix List snapshot only: these hosts are often air-gapped.
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
@@ -78,7 +80,7 @@ class HostTable:
         if new.height:
             if self._cache.height + new.height > CACHE_LIMIT:
                 self._cache = _empty()
-            self._cache = pl.concat([self._cache, _compute(new)])
+            self._cache = pl.concat([self._cache, detached(_compute(new))])
         return wanted.join(self._cache, on="host_raw", how="left")
 
 

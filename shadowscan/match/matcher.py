@@ -17,6 +17,7 @@ import polars as pl
 from shadowscan.enrich.hosts import normalise_host
 from shadowscan.formats.fields import split_url
 from shadowscan.match.catalogue import Catalogue
+from shadowscan.memory import detached
 
 MATCH_COLUMNS = {
     "service_id": pl.String,
@@ -129,15 +130,6 @@ class HostMatcher:
             for c in MATCH_COLUMNS
         ).drop([f"_p_{c}" for c in MATCH_COLUMNS])
 
-    def count_matches(self, host_counts: pl.DataFrame, on_shared: pl.DataFrame) -> int:
-        """AI events from per-host event counts (`host`, `len`) and the events on hosts
-        that path rules share (`host`, `url_path`): matching runs once, not per chunk."""
-        hits = host_counts.join(self.match_hosts(host_counts["host"]), on="host")
-        plain = hits.filter(~pl.col("host").is_in(self.path_hosts.implode()))["len"].sum()
-        if on_shared.is_empty():
-            return plain
-        return plain + self.match_events(on_shared)["service_id"].count()
-
     def match_one(self, host_or_url: str) -> Match | None:
         """Match a single host or URL, the way events are matched."""
         authority, path = split_url(pl.lit(host_or_url))
@@ -161,33 +153,33 @@ def _under(path: pl.Expr, prefix: pl.Expr) -> pl.Expr:
 
 
 class AiTally:
-    """Counts a file's AI events chunk by chunk, matching only once at the end.
+    """Counts a file's AI events chunk by chunk, matching hosts only once at the end.
 
-    Keeps per-host event counts (folded together every few chunks, so memory
-    follows the number of unique hosts, not of chunks) and the few events on
-    hosts that path rules share.
+    Keeps per-host event counts (folded every few chunks, so memory follows the
+    number of unique hosts, not of chunks); the few events on hosts that path
+    rules share are matched as they come.
     """
 
     FOLD_EVERY = 32
 
     def __init__(self, matcher: HostMatcher):
         self.matcher = matcher
-        self._counts: list[pl.DataFrame] = [
-            pl.DataFrame(schema={"host": pl.String, "len": pl.UInt32})
-        ]
-        self._shared: list[pl.DataFrame] = [
-            pl.DataFrame(schema={"host": pl.String, "url_path": pl.String})
-        ]
+        self._counts = [pl.DataFrame(schema={"host": pl.String, "len": pl.UInt32})]
+        self._path_hits = 0
 
     def add(self, events: pl.DataFrame) -> None:
-        self._counts.append(events.group_by("host").len())
-        on_shared = events.filter(pl.col("host").is_in(self.matcher.path_hosts.implode()))
-        self._shared.append(on_shared.select("host", "url_path"))
+        shared = pl.col("host").is_in(self.matcher.path_hosts.implode())
+        self._counts.append(detached(events.filter(~shared).group_by("host").len()))
+        on_shared = events.filter(shared)
+        if on_shared.height:
+            self._path_hits += self.matcher.match_events(on_shared)["service_id"].count()
         if len(self._counts) > self.FOLD_EVERY:
             self._counts = [self._folded()]
 
     def total(self) -> int:
-        return self.matcher.count_matches(self._folded(), pl.concat(self._shared))
+        counts = self._folded()
+        hits = counts.join(self.matcher.match_hosts(counts["host"]), on="host")
+        return int(hits["len"].sum()) + self._path_hits
 
     def _folded(self) -> pl.DataFrame:
         counts = pl.concat(self._counts).group_by("host").agg(pl.col("len").sum())
