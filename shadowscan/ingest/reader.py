@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from shadowscan.errors import InputError
 
-CHUNK_BYTES = 4 << 20
+CHUNK_BYTES = 8 << 20
 #: A byte that never separates anything in a log line: each line is one column.
 _SEPARATOR = b"\x1f"
 _BOM = b"\xef\xbb\xbf"

@@ -27,7 +27,9 @@ from shadowscan.store.files import PartitionedWriter
 
 SCHEMA_VERSION = "1"
 #: Arrow schema of the Parquet files: the events without the partition column.
-EVENT_ARROW_SCHEMA = pl.DataFrame(schema=EVENT_SCHEMA).to_arrow().schema
+EVENT_ARROW_SCHEMA = (
+    pl.DataFrame(schema=EVENT_SCHEMA).to_arrow(compat_level=pl.CompatLevel.newest()).schema
+)
 
 RUNS_SCHEMA = pl.Schema(
     {
