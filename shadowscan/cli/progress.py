@@ -21,6 +21,9 @@ from shadowscan.ingest.discover import discover
 from shadowscan.ingest.summary import IngestSummary
 from shadowscan.report.safe import cell, visible
 
+#: Files whose rejected lines the summary samples; the report lists them all.
+SAMPLED_FILES = 5
+
 
 @contextmanager
 def ingest_progress(paths, console: Console, enabled: bool) -> Iterator:
@@ -67,5 +70,12 @@ def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
     for result in summary.files:
         for warning in result.warnings:
             err.print(cell(f"warning: {result.path}: {warning}"))
+    with_rejects = [r for r in summary.files if r.samples]
+    for result in with_rejects[:SAMPLED_FILES]:
         for sample in result.samples[:3]:
-            err.print(cell(f"rejected in {result.path}: {sample}"))
+            err.print(
+                cell(f"rejected in {result.path}: {sample}"), overflow="ellipsis", no_wrap=True
+            )
+    if len(with_rejects) > SAMPLED_FILES:
+        more = len(with_rejects) - SAMPLED_FILES
+        err.print(f"… and {more} more file(s) with rejected lines: see `shadowscan report`.")

@@ -7,11 +7,11 @@ import re
 import polars as pl
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def visible(value: object) -> str:
-    """Control characters (ESC, BEL, CR, …) shown as `\\x1b`-style escapes."""
+    """Control characters (ESC, BEL, CR, tab, …) shown as `\\x1b`-style escapes."""
     text = "" if value is None else str(value)
     return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 

@@ -10,7 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from shadowscan.analyse.aggregate import Report
-from shadowscan.report.safe import cell
+from shadowscan.report.safe import cell, visible
+
+#: Characters of a rejected line shown under its file.
+SAMPLE_WIDTH = 100
 
 
 def human_bytes(value: int | None) -> str:
@@ -93,13 +96,12 @@ def _health(report: Report) -> Group:
     )
     if not h.problems.height:
         return Group(summary)
-    table = _table("Files with rejected lines", "File,Format,Rejected>,First rejected line")
+    table = _table("Files with rejected lines", "File and first rejected line,Format,Rejected>")
+    table.columns[0].overflow = "fold"
     for row in h.problems.iter_rows(named=True):
         samples = row["rejected_samples"] or []
-        table.add_row(
-            cell(row["source_file"]),
-            cell(row["source_format"]),
-            f"{row['rejected']:,} of {row['lines']:,}",
-            cell(samples[0] if samples else ""),
-        )
+        where = cell(row["source_file"])
+        if samples:
+            where.append("\n" + visible(samples[0])[:SAMPLE_WIDTH], style="dim")
+        table.add_row(where, cell(row["source_format"]), f"{row['rejected']:,} of {row['lines']:,}")
     return Group(summary, table)
