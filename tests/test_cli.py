@@ -151,6 +151,7 @@ def test_mixed_gzip_and_plain_squid_and_zeek(tmp_path):
         (("ingest", "/nonexistent/logs"), "no such file or folder"),
         (("report", "--store", "/nonexistent/store"), "no shadowscan store"),
         (("report", "--store", "{store}", "--since", "last tuesday"), "cannot read the time"),
+        (("ingest", "--timezone", "Mars/Olympus", "{store}"), "unknown time zone"),
     ],
 )
 def test_user_errors_are_one_sentence_and_exit_1(args, message, demo_store):
@@ -207,3 +208,14 @@ def test_every_command_has_help():
 
 def _exe() -> str:
     return str(Path(sys.executable).with_name("shadowscan"))
+
+
+@pytest.mark.skipif(shutil.which("script") is None, reason="needs util-linux script for a TTY")
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bar_only_on_a_terminal_and_not_with_quiet(tmp_path, quiet):
+    command = f"{_exe()} ingest {'--quiet ' if quiet else ''}--store {tmp_path / 's'} {DEMO}"
+    tty = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True)
+    assert tty.returncode == 0
+    assert ("━".encode() in tty.stdout) is not quiet
+    piped = subprocess.run([_exe(), "ingest", "--store", tmp_path / "p", DEMO], capture_output=True)
+    assert "━".encode() not in piped.stdout + piped.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
@@ -61,6 +62,7 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 def ingest(paths, store, log_format, timezone, quiet) -> None:
     """Read log files and folders (recursively, compressed or not) into the store."""
+    _check_timezone(timezone)
     target = _store(store, must_exist=False)
     err = Console(stderr=True)
     with ingest_progress(paths, err, enabled=not quiet) as progress:
@@ -120,6 +122,15 @@ def formats() -> None:
     console = Console()
     for fmt in FORMATS.values():
         console.print(f"[bold]{fmt.name}[/bold]  {fmt.title}")
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone {name!r}.", hint="Use an IANA name such as Europe/Paris or UTC."
+        ) from None
 
 
 def _emit(text: str, output: Path | None) -> None:
