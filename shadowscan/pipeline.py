@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -33,6 +34,7 @@ def ingest(
     *,
     log_format: str | None = None,
     timezone: str = "UTC",
+    year: int | None = None,
     progress: Progress | None = None,
 ) -> IngestSummary:
     """Ingest every log file under `paths` into `store`, one commit per file."""
@@ -47,7 +49,8 @@ def ingest(
             summary.skipped.append((path, reason))
             continue
         result = FileResult(path, fmt.name, bytes=path.stat().st_size)
-        events = _events(path, fmt, ParseContext(timezone), hosts, matcher, result, progress)
+        ctx = _context(path, timezone, year)
+        events = _events(path, fmt, ctx, hosts, matcher, result, progress)
         store.append(events, source_file=str(path))
         store.record_run(result.as_run())
         summary.files.append(result)
@@ -64,8 +67,14 @@ def parse_file(
         raise InputError(f"{path}: {reason}.")
     result = FileResult(path, fmt.name, bytes=path.stat().st_size)
     matcher = HostMatcher(load_catalogue())
-    frames = list(_events(path, fmt, ParseContext(timezone), HostTable(), matcher, result, None))
+    ctx = _context(path, timezone, None)
+    frames = list(_events(path, fmt, ctx, HostTable(), matcher, result, None))
     return result, pl.concat(frames) if frames else pl.DataFrame(schema=STORE_SCHEMA)
+
+
+def _context(path: Path, timezone: str, year: int | None) -> ParseContext:
+    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return ParseContext(timezone=timezone, year=year, modified=modified)
 
 
 def choose_format(path: Path, forced: str | None) -> tuple[LogFormat | None, str]:

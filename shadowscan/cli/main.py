@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from shadowscan import __version__
 from shadowscan.analyse.aggregate import ai_events, build_report
@@ -59,15 +60,25 @@ def cli() -> None:
 @store_option
 @click.option("--log-format", type=click.Choice(sorted(FORMATS)), help="Skip detection.")
 @click.option("--timezone", default="UTC", show_default=True, help="Zone of local log times.")
+@click.option(
+    "--year",
+    type=click.IntRange(1970, 9999),
+    help="Year of year-less times (syslog) [default: inferred from the file's date].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def ingest(paths, store, log_format, timezone, quiet) -> None:
+def ingest(paths, store, log_format, timezone, year, quiet) -> None:
     """Read log files and folders (recursively, compressed or not) into the store."""
     _check_timezone(timezone)
     target = _store(store, must_exist=False)
     err = Console(stderr=True)
     with ingest_progress(paths, err, enabled=not quiet) as progress:
         summary = run_ingest(
-            list(paths), target, log_format=log_format, timezone=timezone, progress=progress
+            list(paths),
+            target,
+            log_format=log_format,
+            timezone=timezone,
+            year=year,
+            progress=progress,
         )
     if not quiet:
         print_summary(summary, Console(), err)
@@ -118,10 +129,13 @@ def export(store, since, until, fmt, output) -> None:
 
 @cli.command()
 def formats() -> None:
-    """List the log formats shadowscan reads."""
-    console = Console()
+    """List the log formats shadowscan reads and the event fields each can fill."""
+    table = Table(title="Log formats (detection tries them in this order)", title_justify="left")
+    for column in ("Name", "Source", "Fills besides time and host"):
+        table.add_column(column)
     for fmt in FORMATS.values():
-        console.print(f"[bold]{fmt.name}[/bold]  {fmt.title}")
+        table.add_row(fmt.name, fmt.title, ", ".join(fmt.fills) or "-")
+    Console().print(table)
 
 
 def _check_timezone(name: str) -> None:

@@ -8,6 +8,7 @@ same parser runs on plain, compressed and partially read files alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar
 
 import polars as pl
@@ -17,7 +18,12 @@ import polars as pl
 class ParseContext:
     """Per-file settings and state carried from one chunk to the next."""
 
+    #: Zone of naive log times (`--timezone`).
     timezone: str = "UTC"
+    #: Year for year-less times (`--year`); inferred from `modified` when None.
+    year: int | None = None
+    #: The file's modification time (UTC), the latest a line can be.
+    modified: datetime | None = None
     #: Formats with header lines (Zeek's `#fields`) keep the layout in force here.
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -37,6 +43,8 @@ class LogFormat:
     title: ClassVar[str]
     #: Lines that must parse; detection and golden tests use them.
     samples: ClassVar[tuple[str, ...]]
+    #: Event fields this format can fill (beyond time and host): what its logs can tell.
+    fills: ClassVar[tuple[str, ...]] = ()
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         raise NotImplementedError

@@ -52,6 +52,10 @@ class ZeekTsv(LogFormat):
 
     name = "zeek-tsv"
     title = "Zeek dns.log / http.log / ssl.log (TSV)"
+    fills = (
+        "client_ip", "user", "port", "method", "url_path", "status", "bytes_out", "bytes_in",
+        "user_agent",
+    )  # fmt: skip
     samples = (
         "#separator \\x09",
         "#set_separator\t,",
@@ -103,6 +107,10 @@ class ZeekJson(LogFormat):
 
     name = "zeek-json"
     title = "Zeek dns.log / http.log / ssl.log (JSON)"
+    fills = (
+        "client_ip", "user", "port", "method", "url_path", "status", "bytes_out", "bytes_in",
+        "user_agent",
+    )  # fmt: skip
     samples = (
         '{"ts":1764547200.003152,"uid":"CmWd1R3fNBw3Jf0Mc4","id.orig_h":"10.0.0.7",'
         '"id.orig_p":51234,"id.resp_h":"10.0.0.2","id.resp_p":53,"proto":"udp",'

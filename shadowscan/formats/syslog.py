@@ -1,0 +1,80 @@
+"""Syslog wrappers and log times: shared by every format that travels through syslog.
+
+rsyslog and syslog-ng prefix each message with a header (RFC 3164
+`<14>Dec  1 10:00:00 host prog[pid]: `, RFC 5424 `<14>1 2025-12-01T10:00:00Z
+host app pid msgid - `, or a bare ISO time and host). `unwrap` strips it in
+one vectorised pass, so an inner parser sees the message alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import polars as pl
+
+from shadowscan.formats.base import ParseContext
+from shadowscan.schema import UTC_MICROS
+
+_RFC3164 = (
+    r"^(?:<\d{1,3}>)?(?P<time>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)"
+    r" (?:(?P<host>\S+) )??(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: (?P<msg>.*)$"
+)
+_RFC5424 = (
+    r"^<\d{1,3}>1 (?P<time>\S+) (?P<host>\S+) (?P<prog>\S+) \S+ \S+ "
+    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?P<msg>.*)$"
+)
+_ISO = r"^(?:<\d{1,3}>)?(?P<time>\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) (?:(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: )?(?P<msg>.*)$"  # noqa: E501
+_MONTH_DAY = "%b %d %H:%M:%S"
+
+
+def unwrap(line: pl.Expr) -> pl.Expr:
+    """A struct of `msg` (the line without any syslog header), `time`, `host`, `prog`.
+
+    A line with no recognised header is its own `msg`, with null header fields.
+    """
+    variants = [line.str.extract_groups(p) for p in (_RFC5424, _RFC3164, _ISO)]
+    fields = ("msg", "time", "host", "prog")
+    return pl.struct(
+        pl.coalesce([v.struct.field(f) for v in variants] + ([line] if f == "msg" else [])).alias(f)
+        for f in fields
+    )
+
+
+def syslog_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
+    """A syslog header time as UTC: ISO times as they are, `Dec  1 10:00:00` in `ctx`'s zone
+    with the year from `ctx.year` or, failing that, inferred as by `yearless`."""
+    iso = text.str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
+    return pl.coalesce(iso, yearless(text.str.replace(r"  ", " "), _MONTH_DAY, ctx))
+
+
+def yearless(text: pl.Expr, fmt: str, ctx: ParseContext) -> pl.Expr:
+    """Parse a time written without a year (syslog, dnsmasq).
+
+    The year is `ctx.year` when given; else the latest year that does not put
+    the line after the file's modification time (a December line in a file
+    written in January belongs to the year before).
+    """
+    if ctx.year is not None:
+        return local_time(_with_year(text, fmt, ctx.year), ctx)
+    reference = ctx.modified or datetime.now()
+    this_year = local_time(_with_year(text, fmt, reference.year), ctx)
+    last_year = local_time(_with_year(text, fmt, reference.year - 1), ctx)
+    limit = pl.lit(reference).cast(UTC_MICROS) + pl.duration(days=1)
+    return pl.when(this_year <= limit).then(this_year).otherwise(last_year)
+
+
+def local_time(naive: pl.Expr, ctx: ParseContext) -> pl.Expr:
+    """A naive timestamp read in `ctx.timezone` (`--timezone`), as UTC.
+
+    An hour that does not exist in that zone (spring forward) is null; a
+    repeated hour (fall back) takes its first occurrence.
+    """
+    return (
+        naive.dt.cast_time_unit("us")
+        .dt.replace_time_zone(ctx.timezone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+
+
+def _with_year(text: pl.Expr, fmt: str, year: int) -> pl.Expr:
+    return (pl.lit(f"{year} ") + text).str.to_datetime(f"%Y {fmt}", strict=False)
