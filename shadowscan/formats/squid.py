@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
+from shadowscan.formats.syslog import strip_headers
 
+_EPOCH_WORD = re.compile(r"(?:^|\s)\d{9,10}\.\d{3} ")
 _FIELDS = ("elapsed", "client_ip", "code", "bytes", "method", "url", "rest")
 
 
@@ -23,7 +27,7 @@ class SquidNative(LogFormat):
         1764547200.003  19773 10.0.0.1 TCP_TUNNEL/200 6428 CONNECT chatgpt.com:443 alice \
             HIER_DIRECT/104.18.32.47 -
 
-    (one line; broken here for width).
+    (one line; broken here for width). Lines shipped through syslog are unwrapped.
     """
 
     name = "squid"
@@ -39,11 +43,11 @@ class SquidNative(LogFormat):
     )
 
     def signature(self, head: list[str]) -> bool:
-        """Some of the first lines start with epoch seconds (`1764547200.003`)."""
-        firsts = (line.split(" ", 1)[0] for line in head[:10])
-        return any(word.replace(".", "", 1).isdigit() for word in firsts)
+        """Some of the first lines hold epoch seconds (`1764547200.003`) as a word."""
+        return any(_EPOCH_WORD.search(line) for line in head[:10])
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+        chunk = strip_headers(chunk, pl.col("line").str.contains(r"^\d+\.\d+ "))
         line = pl.col("line")
         head = line.str.splitn(" ", 2)
         fields = head.struct.field("field_1").str.strip_chars_start(" ").str.splitn(" ", 7)

@@ -78,3 +78,14 @@ def local_time(naive: pl.Expr, ctx: ParseContext) -> pl.Expr:
 
 def _with_year(text: pl.Expr, fmt: str, year: int) -> pl.Expr:
     return (pl.lit(f"{year} ") + text).str.to_datetime(f"%Y {fmt}", strict=False)
+
+
+def strip_headers(chunk: pl.DataFrame, native: pl.Expr) -> pl.DataFrame:
+    """`chunk` with syslog headers removed from the lines that do not already look `native`.
+
+    Costs one cheap anchored test per line when nothing is wrapped, the common case.
+    """
+    if chunk.is_empty() or chunk.select(native.all()).item():
+        return chunk
+    message = unwrap(pl.col("line")).struct.field("msg")
+    return chunk.with_columns(pl.when(native).then(pl.col("line")).otherwise(message).alias("line"))
