@@ -35,8 +35,9 @@ format: $(STAMP)  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff format shadowscan tests bench
 	$(BIN)/ruff check --fix shadowscan tests bench
 
-bench: $(STAMP)  ## Generate Squid logs (5M and 20M lines) and measure ingest speed and memory
+bench: $(STAMP)  ## Ingest speed and memory: Squid at 5M and 20M lines, then every format at 1M
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.formats
 
 golden: $(STAMP)  ## Rewrite the expected outputs of the golden tests (review the diff!)
 	$(BIN)/python -m tests.golden

@@ -21,13 +21,14 @@ DATA = Path(__file__).parent / "data"
 SIZES = (5_000_000, 20_000_000)
 
 
-def measure(log: Path, lines: int) -> tuple[float, float]:
+def measure(log: Path, lines: int, extra: list[str] | None = None) -> tuple[float, float]:
     """(lines per second, peak RSS in MB) of one ingest of `log` into a fresh store."""
     store = Path(tempfile.mkdtemp(prefix="shadowscan-bench-"))
     exe = Path(sys.executable).with_name("shadowscan")
     try:
         started = time.perf_counter()
-        proc = subprocess.Popen([exe, "ingest", "--quiet", "--store", store / "s", log])
+        command = [exe, "ingest", "--quiet", "--store", store / "s", *(extra or []), log]
+        proc = subprocess.Popen(command)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         if os.waitstatus_to_exitcode(status) != 0:

@@ -1,0 +1,61 @@
+"""Per-format throughput: each format's own fixture, repeated to a million lines.
+
+Header lines (`#…`) are written once, data lines repeated; then one
+`shadowscan ingest --log-format NAME` per format is measured like the Squid
+benchmark. Repeated lines make the unique-host work optimistic, so these
+numbers compare formats with each other, not with real traffic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.run import DATA, measure
+from shadowscan.formats import FORMATS
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+LINES = 1_000_000
+
+
+def scenario(name: str) -> Path | None:
+    """The format's `basic` fixture, else its first scenario that is not an edge case."""
+    folder = FIXTURES / name
+    preferred = folder / "basic.log"
+    if preferred.exists():
+        return preferred
+    edge = ("reject", "invalid", "empty", "header_only", "truncated")
+    return next(
+        (p for p in sorted(folder.glob("*.log")) if not any(e in p.stem for e in edge)), None
+    )
+
+
+def inflate(source: Path, target: Path, lines: int) -> int:
+    """Write `source`'s headers once and its data lines repeated; the data line count."""
+    text = source.read_text(encoding="utf-8").splitlines()
+    headers = [line for line in text if line.startswith("#")]
+    data = [line for line in text if line.strip() and not line.startswith("#")]
+    if not data:
+        return 0
+    repeat = lines // len(data) + 1
+    body = "\n".join(data) + "\n"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding="utf-8") as out:
+        out.write("".join(h + "\n" for h in headers))
+        out.write(body * repeat)
+    return len(data) * repeat
+
+
+def main() -> None:
+    print(f"{'format':<16}{'lines':>12}{'lines/s':>14}{'peak RSS':>12}")
+    for name in FORMATS:
+        source = scenario(name)
+        if source is None:
+            continue
+        log = DATA / "formats" / f"{name}.log"
+        count = inflate(source, log, LINES)
+        rate, rss = measure(log, count, ["--log-format", name])
+        print(f"{name:<16}{count:>12,}{rate:>14,.0f}{rss:>9,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
