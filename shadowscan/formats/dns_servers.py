@@ -1,0 +1,285 @@
+"""DNS-server query logs: the helpers they share, dnsmasq/Pi-hole and Unbound.
+
+BIND and Infoblox NIOS live in `dns_bind`, the Windows DNS Server debug log in
+`dns_windows`. Every DNS format makes the same events: kind `dns`, the queried
+name as host, the query type as method, the response code number as status
+when the line has one, and the server's verdict as action when it gives one.
+A server that logs each query more than once (queries *and* replies, or a
+query line and a policy line) yields one event per line: counts then double.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from shadowscan.formats.base import LogFormat, ParseContext
+from shadowscan.formats.fields import epoch_seconds
+from shadowscan.formats.syslog import syslog_time, unwrap
+
+#: DNS response code names (RFC 1035, 2136, 6891, 8945) → numbers.
+RCODES = {
+    "NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4, "NOTIMPL": 4,
+    "REFUSED": 5, "YXDOMAIN": 6, "YXRRSET": 7, "NXRRSET": 8, "NOTAUTH": 9, "NOTZONE": 10,
+    "BADVERS": 16, "BADSIG": 16, "BADKEY": 17, "BADTIME": 18, "BADMODE": 19, "BADNAME": 20,
+    "BADALG": 21, "BADTRUNC": 22, "BADCOOKIE": 23,
+}  # fmt: skip
+#: Policy words (BIND/Unbound/Infoblox RPZ actions, Unbound local-zone types) → action.
+#: Words not listed (`static`, `redirect`: local data that may or may not block) are unknown.
+POLICIES = {
+    **dict.fromkeys(
+        ("passthru", "disabled", "tcp-only", "transparent", "typetransparent",
+         "always_transparent", "inform"),
+        "allowed",
+    ),
+    **dict.fromkeys(
+        ("nxdomain", "nodata", "drop", "local-data", "cname", "cname-override", "deny",
+         "refuse", "always_refuse", "always_nxdomain", "always_null", "always_nodata",
+         "always_deny", "inform_deny"),
+        "blocked",
+    ),
+}  # fmt: skip
+#: The columns every DNS parser returns, in order.
+DNS_COLUMNS = ("source_line", "ts", "event_kind", "client_ip", "host_raw", "method", "status")
+
+
+def clean_line() -> pl.Expr:
+    """The line without a trailing CR (CRLF files) or trailing blanks (padded columns)."""
+    return pl.col("line").str.strip_chars_end("\r\n\t ")
+
+
+def rcode_number(name: pl.Expr) -> pl.Expr:
+    """`NXDOMAIN` → 3; anything that is not an rcode name → null."""
+    return name.str.to_uppercase().replace_strict(RCODES, default=None, return_dtype=pl.Int32)
+
+
+def policy_action(word: pl.Expr) -> pl.Expr:
+    """An RPZ or local-zone policy word as allowed/blocked, else unknown."""
+    mapped = word.str.to_lowercase().replace_strict(POLICIES, default=None, return_dtype=pl.String)
+    return mapped.fill_null("unknown")
+
+
+def looks_like_ip(col: pl.Expr) -> pl.Expr:
+    """Cheap shape test for an IPv4/IPv6 address (scope `%eth0` allowed), not a validator."""
+    return col.str.contains(r"^[0-9A-Fa-f.:]+(?:%\S+)?$") & col.str.contains(r"[.:]")
+
+
+def per_unique(rows: pl.LazyFrame, key: str, value: pl.Expr, name: str) -> pl.LazyFrame:
+    """Add column `name` = `value` (an expression of `key`), computed once per distinct key.
+
+    Syslog times repeat (one text per second), and reading a year-less time is
+    several parses: doing it on the distinct texts is many times faster.
+    """
+    table = rows.select(pl.col(key).unique()).with_columns(value.alias(name))
+    return rows.join(table, on=key, how="left", maintain_order="left")
+
+
+def dns_events(rows: pl.LazyFrame) -> pl.DataFrame:
+    """Finish a frame of DNS fields (+ `action` and a Boolean `valid`) as parser output.
+
+    A row is ok when it is valid and has a time, a client address and a name.
+    """
+    host = pl.col("host_raw")
+    out = rows.select(
+        *(pl.col(c) for c in DNS_COLUMNS if c not in ("event_kind", "host_raw", "status")),
+        pl.lit("dns").alias("event_kind"),
+        pl.when(host != "").then(host).alias("host_raw"),
+        pl.col("status").cast(pl.Int32),
+        pl.col("action").fill_null("unknown"),
+        pl.col("valid").fill_null(False),
+    )
+    ok = (
+        pl.col("valid")
+        & pl.col("ts").is_not_null()
+        & looks_like_ip(pl.col("client_ip")).fill_null(False)
+        & pl.col("host_raw").is_not_null()
+    )
+    return (
+        out.with_columns(ok.alias("ok"))
+        .drop("valid")
+        .select(*DNS_COLUMNS, "action", "ok")
+        .collect()
+    )
+
+
+def any_line_matches(pattern: str, head: list[str]) -> bool:
+    """Whether the regular expression occurs in any of the head's lines (for `signature`)."""
+    regex = re.compile(pattern)
+    return any(regex.search(line) for line in head)
+
+
+# --- dnsmasq / Pi-hole ---------------------------------------------------------------------
+
+_DNSMASQ_QUERY = r"^query\[(?P<qtype>[^\]]*)\] (?P<name>\S+) from (?P<client>\S+)$"
+#: `reply x is 1.2.3.4`, `gravity blocked x is 0.0.0.0`, `forwarded x to 1.1.1.1`.
+_DNSMASQ_OUTCOME = r"^(?P<verb>.+?) (?P<name>\S+) (?:is|to) \S"
+#: Pi-hole's blocking reasons (v4–v6): gravity, exact/regex deny/blacklist, special domains.
+_PIHOLE_BLOCK = r"(?i)blocked|denied|blacklist|black\.list|gravity|domain$"
+#: How many lines after a query its outcome line may come (busy servers interleave).
+_OUTCOME_WINDOW = 500
+
+
+class DnsmasqQuery(LogFormat):
+    """dnsmasq's `log-queries` log, as written by dnsmasq itself or by Pi-hole (`pihole.log`).
+
+    Each `query[TYPE] name from client` line is one event; `forwarded`, `reply`,
+    `cached`, `config` and Pi-hole's verdict lines are not events (skipped).
+    They do tell the outcome: the first such line for the same name after a
+    query (within 500 lines of the same chunk) makes it `blocked` when Pi-hole
+    blocked it (`gravity blocked`, `exactly denied`, `regex blacklisted`,
+    special domains …), `allowed` when it was forwarded or answered from the
+    cache, else `unknown` (`config`, hosts files, or no outcome line seen).
+    Blocking found only during CNAME inspection of another name is missed.
+    Times have no year (`--year`, else the file's date) and are local
+    (`--timezone`). `log-queries=extra` serial/address prefixes are accepted.
+
+        Dec  1 10:00:00 dnsmasq[676]: query[A] chatgpt.com from 10.0.0.5
+    """
+
+    name = "dnsmasq"
+    title = "dnsmasq / Pi-hole query log"
+    fills = ("client_ip", "method", "action")
+    samples = (
+        "Dec  1 10:00:00 dnsmasq[676]: query[A] chatgpt.com from 10.0.0.5",
+        "Dec  1 10:00:00 dnsmasq[676]: forwarded chatgpt.com to 1.1.1.1",
+        "Dec  1 10:00:00 dnsmasq[676]: reply chatgpt.com is 104.18.32.47",
+        "Dec  1 10:00:02 dnsmasq[676]: query[AAAA] claude.ai from fd00::7",
+        "Dec  1 10:00:02 dnsmasq[676]: gravity blocked claude.ai is ::",
+    )
+
+    def signature(self, head: list[str]) -> bool:
+        """A line from the `dnsmasq` (or Pi-hole's `pihole-FTL`) program."""
+        return any_line_matches(r"(?:^|\s)(?:dnsmasq|pihole-FTL)(?:\[\d+\])?: ", head)
+
+    def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+        msg = pl.col("u").struct.field("msg").str.replace(r"^\d+ [0-9A-Fa-f.:]+/\d+ ", "")
+        lines = (
+            chunk.lazy()
+            .with_row_index("i")
+            .with_columns(clean_line())
+            .with_columns(unwrap(pl.col("line")).alias("u"))
+            .with_columns(msg.alias("msg"))
+        )
+        queries = lines.filter(pl.col("msg").str.starts_with("query[")).select(
+            "i",
+            "source_line",
+            pl.col("u").struct.field("time").alias("header"),
+            pl.col("msg").str.extract_groups(_DNSMASQ_QUERY).alias("q"),
+        )
+        queries = per_unique(queries, "header", syslog_time(pl.col("header"), ctx), "ts")
+        fields = queries.select(
+            "i",
+            "source_line",
+            "ts",
+            pl.col("q").struct.field("client").alias("client_ip"),
+            pl.col("q").struct.field("name").alias("host_raw"),
+            pl.col("q").struct.field("qtype").alias("method"),
+            pl.lit(None, pl.Int32).alias("status"),
+            pl.col("q").struct.field("qtype").is_not_null().alias("valid"),
+            pl.col("q").struct.field("name").str.to_lowercase().alias("key"),
+        )
+        return dns_events(_with_outcome(fields, lines))
+
+
+def _with_outcome(queries: pl.LazyFrame, lines: pl.LazyFrame) -> pl.LazyFrame:
+    """Attach each query's action from the next outcome line for the same name."""
+    outcome = pl.col("msg").str.extract_groups(_DNSMASQ_OUTCOME)
+    verb = pl.col("o").struct.field("verb")
+    verdict = (
+        pl.when(verb.str.contains(_PIHOLE_BLOCK)).then(pl.lit("blocked"))
+        .when(verb.is_in(["reply", "cached", "cached-stale", "forwarded"])).then(pl.lit("allowed"))
+        .otherwise(pl.lit("unknown"))
+    )  # fmt: skip
+    outcomes = (
+        # dnsmasq's own DNSSEC lookups (`dnssec-query[DS] x to …`) are not the client's outcome.
+        lines.filter(~pl.col("msg").str.contains(r"^(?:query\[|dnssec-)"))
+        .select("i", outcome.alias("o"))
+        .filter(pl.col("o").struct.field("name").is_not_null())
+        .select(
+            "i",
+            pl.col("o").struct.field("name").str.to_lowercase().alias("key"),
+            verdict.alias("action"),
+        )
+    )
+    return queries.join_asof(
+        outcomes, on="i", by="key", strategy="forward", tolerance=_OUTCOME_WINDOW,
+        check_sortedness=False,
+    )  # fmt: skip
+
+
+# --- Unbound -------------------------------------------------------------------------------
+
+#: Unbound's own line: anything (time, ident), `[pid:thread] level: message`.
+_UNBOUND_LINE = r"^(?P<pre>.*?)\[\d+:[0-9a-fA-F]+\] (?P<level>[a-z]+): (?P<msg>.*)$"
+#: `client name. TYPE CLASS` at the end of the message, with `log-replies`' rcode, time,
+#: cached flag and size after it; a local-zone or RPZ line has `policy ip@port` before it.
+_UNBOUND_QUESTION = (
+    r"(?:^| )(?P<client>[0-9A-Fa-f.:]+)(?:@\d+)? (?P<name>\S+\.) (?P<qtype>\S+) "
+    r"(?P<qclass>IN|CH|HS|NONE|ANY|CLASS\d+)"
+    r"(?: (?P<rcode>[A-Z][A-Z0-9]*) \d+\.\d+ \d+ \d+(?: \S+)?)?$"
+)
+_UNBOUND_POLICY = r"(?:^| )([A-Za-z_-]+) [0-9A-Fa-f.:]+@\d+ \S+\. \S+ \S+$"
+
+
+class UnboundQuery(LogFormat):
+    """Unbound's query and reply log (`log-queries`, `log-replies`, `log-local-actions`,
+    `rpz-log`), in its own log file or through syslog.
+
+    Every line that names a client and a question is one event: enabling both
+    `log-queries` and `log-replies` therefore counts each query twice. Reply
+    lines give the rcode as status; local-zone lines (`always_nxdomain`,
+    `refuse`, `transparent` …) and RPZ lines (`rpz: applied … nxdomain`) give
+    the action; plain query lines have action unknown. Times are epoch seconds
+    (`[1764583200]`), or local `log-time-ascii` times without a year
+    (`--timezone`, `--year`), or the syslog header's. Lines without any time
+    (a syslog header stripped by a collector) are rejected.
+
+        [1764583200] unbound[1234:0] info: 10.0.0.5 chatgpt.com. A IN
+    """
+
+    name = "unbound"
+    title = "Unbound query/reply log"
+    fills = ("client_ip", "method", "status", "action")
+    samples = (
+        "[1764583200] unbound[1234:0] info: 10.0.0.5 chatgpt.com. A IN",
+        "[1764583200] unbound[1234:0] info: 10.0.0.5 chatgpt.com. A IN NOERROR 0.018311 0 56",
+        "[1764583201] unbound[1234:1] info: claude.ai. always_nxdomain 10.0.0.7@53211 "
+        "claude.ai. AAAA IN",
+        "[1764583202] unbound[1234:0] info: average recursion processing time 0.018311 sec",
+    )
+
+    def signature(self, head: list[str]) -> bool:
+        """A `[pid:thread] level:` marker, as only Unbound (and NSD) write it."""
+        return any_line_matches(r"\[\d+:[0-9a-fA-F]+\] (?:info|query|reply|notice|debug): ", head)
+
+    def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+        line = clean_line()
+        parts = line.str.extract_groups(_UNBOUND_LINE)
+        staged = (
+            chunk.lazy()
+            .select("source_line", line.alias("line"), parts.alias("p"))
+            .filter(pl.col("p").struct.field("level").is_in(["info", "query", "reply"]))
+            .with_columns(
+                pl.col("p").struct.field("msg").str.extract_groups(_UNBOUND_QUESTION).alias("q")
+            )
+            .filter(looks_like_ip(pl.col("q").struct.field("client")).fill_null(False))
+            .with_columns(unwrap(pl.col("line")).struct.field("time").alias("header"))
+        )
+        staged = per_unique(staged, "header", syslog_time(pl.col("header"), ctx), "header_ts")
+        q = pl.col("q").struct.field
+        msg = pl.col("p").struct.field("msg")
+        epoch = pl.col("p").struct.field("pre").str.extract(r"^\[(\d+)\] ")
+        policy = msg.str.extract(_UNBOUND_POLICY)
+        return dns_events(
+            staged.select(
+                "source_line",
+                pl.coalesce(epoch_seconds(epoch), "header_ts").alias("ts"),
+                q("client").alias("client_ip"),
+                q("name").alias("host_raw"),
+                q("qtype").alias("method"),
+                rcode_number(q("rcode")).alias("status"),
+                pl.when(policy.is_not_null()).then(policy_action(policy)).alias("action"),
+                pl.lit(True).alias("valid"),
+            )
+        )
