@@ -1,0 +1,154 @@
+"""Fortinet FortiGate and FortiProxy key=value logs."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from shadowscan.formats.base import LogFormat, ParseContext
+from shadowscan.formats.fields import split_url, to_int
+from shadowscan.formats.keyvalue import epoch_any, strip_syslog, unquote, verdict
+from shadowscan.formats.syslog import local_time
+
+#: Keys read from a line; every other key is ignored.
+_KEYS = (
+    "type", "subtype", "date", "time", "tz", "eventtime", "timestamp", "srcip", "src",
+    "deviceip", "user", "unauthuser", "hostname", "remotename", "qname", "qtype", "url",
+    "dstport", "action", "utmaction", "sentbyte", "rcvdbyte", "httpmethod", "statuscode", "agent",
+)  # fmt: skip
+#: A comma-separated line (`date=2016-02-12,time=14:10:42,logid=…`, an old syslog mode).
+_COMMA_LINE = r"^\s*[\w-]+=[^\s\",]*,[\w-]+="
+_SUBTYPE = re.compile(r"(?:^|[\s,])subtype=")
+_DEVICE_KEYS = re.compile(r"(?:^|[\s,>])(?:logid|devid|devname)=")
+
+
+class FortiGateKv(LogFormat):
+    """FortiGate (and FortiProxy) logs in their native `key=value` syslog format.
+
+    Reads `traffic` logs (flows; FortiProxy's `http-transaction` as HTTP), `utm`
+    web filter logs (HTTP: `hostname`, `url`) and DNS logs (`qname`, `qtype`).
+    Other types (`event`, IPS, antivirus, application control…) are skipped:
+    they describe sessions the traffic log already records. Values are quoted or
+    not; old firmware separates pairs by commas. Time is `eventtime` (epoch s,
+    ms, µs or ns by magnitude), else `date`+`time` with the `tz` offset, else
+    `timestamp`. `sentbyte` is upload, `rcvdbyte` download; `action`
+    (`passthrough`, `accept`, `blocked`, `deny`…) gives the verdict.
+
+        date=2025-12-01 time=11:00:00 devname="FG" logid="0317013312" type="utm" \
+            subtype="webfilter" srcip=10.0.0.5 hostname="chatgpt.com" url="/backend-api/x" \
+            user="alice" sentbyte=1234 rcvdbyte=5678 action="passthrough" \
+            eventtime=1764583200123456789 tz="+0100"
+
+    (one line; broken here for width).
+    """
+
+    name = "fortigate"
+    title = "FortiGate / FortiProxy key=value"
+    fills = (
+        "client_ip", "user", "port", "method", "url_path", "status", "action", "bytes_out",
+        "bytes_in", "user_agent",
+    )  # fmt: skip
+    samples = (
+        'date=2025-12-01 time=11:00:00 devname="FG100F" devid="FG100FTK22000001" '
+        'eventtime=1764583200123456789 tz="+0100" logid="0317013312" type="utm" '
+        'subtype="webfilter" eventtype="ftgd_allow" level="notice" vd="root" policyid=12 '
+        'sessionid=8812 user="alice" srcip=10.0.0.5 srcport=53122 dstip=104.18.32.47 '
+        'dstport=443 proto=6 service="HTTPS" hostname="chatgpt.com" action="passthrough" '
+        'reqtype="direct" url="/backend-api/conversation" sentbyte=1234 rcvdbyte=5678 '
+        'direction="outgoing" msg="URL belongs to an allowed category in policy" '
+        'catdesc="Artificial Intelligence Technology"',
+        'date=2025-12-01 time=11:00:03 devname="FG100F" devid="FG100FTK22000001" '
+        'eventtime=1764583203000000000 tz="+0100" logid="1501054802" type="utm" subtype="dns" '
+        'eventtype="dns-response" level="notice" vd="root" srcip=10.0.0.9 srcport=61512 '
+        'dstip=10.0.0.2 dstport=53 qname="claude.ai" qtype="A" qtypeval=1 qclass="IN" '
+        'action="pass"',
+        'date=2025-12-01 time=11:00:05 devname="FG100F" devid="FG100FTK22000001" '
+        'eventtime=1764583205 tz="+0100" logid="0000000013" type="traffic" subtype="forward" '
+        'level="notice" vd="root" srcip=10.0.0.12 srcport=50412 dstip=142.250.74.110 '
+        'dstport=443 proto=6 action="deny" policyid=0 service="HTTPS" sentbyte=0 rcvdbyte=0',
+    )
+
+    def signature(self, head: list[str]) -> bool:
+        """Some line has FortiOS's `subtype=` and `logid=`/`devid=`/`devname=` keys."""
+        return any(_SUBTYPE.search(line) and _DEVICE_KEYS.search(line) for line in head)
+
+    def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+        msg = pl.col("msg")
+        msg = (
+            pl.when(msg.str.contains(_COMMA_LINE))
+            .then(msg.str.replace_all(r",([\w-]+=)", " ${1}"))
+            .otherwise(msg)
+        )
+        frame = strip_syslog(chunk).with_columns(msg.alias("msg"))
+        raw = frame.lazy().select(
+            "source_line", *(unquote(_value(pl.col("msg"), key)).alias(key) for key in _KEYS)
+        )
+        kind = _kind()
+        typed = raw.with_columns(kind.alias("kind")).filter(kind.is_not_null())
+        return _events(typed, ctx).collect()
+
+
+def _value(msg: pl.Expr, key: str) -> pl.Expr:
+    """The value of `key`: a quoted string (escapes allowed) or a word."""
+    return msg.str.extract(rf'(?:^|\s){key}=(""[^"=]*""|"(?:[^"\\]|\\.)*"|\S*)')
+
+
+def _kind() -> pl.Expr:
+    """dns, http or flow for the record types read; `reject` for a line with no `type`;
+    null (skipped) for the other types."""
+    kind, sub = pl.col("type"), pl.col("subtype")
+    dns = (kind == "dns") | sub.str.starts_with("dns")
+    return (
+        pl.when(kind.is_null()).then(pl.lit("reject"))
+        .when(dns & kind.is_in(["dns", "utm"])).then(pl.lit("dns"))
+        .when((kind == "utm") & (sub == "webfilter")).then(pl.lit("http"))
+        .when((kind == "traffic") & (sub == "http-transaction")).then(pl.lit("http"))
+        .when(kind == "traffic").then(pl.lit("flow"))
+    )  # fmt: skip
+
+
+def _time(ctx: ParseContext) -> pl.Expr:
+    """`eventtime`, else `date time` at the `tz` offset (`+0100`, `UTC+2`) or, without one, in
+    `--timezone`, else `timestamp` (epoch seconds)."""
+    offset = pl.col("tz").str.extract_groups(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?$")
+    hours = offset.struct.field("2").str.zfill(2)
+    zone = pl.concat_str(offset.struct.field("1"), hours, offset.struct.field("3").fill_null("00"))
+    local = pl.concat_str(pl.col("date"), pl.col("time"), separator=" ")
+    zoned = pl.concat_str(local, zone, separator=" ").str.to_datetime(
+        "%Y-%m-%d %H:%M:%S %z", time_unit="us", strict=False
+    )
+    naive = local.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
+    dated = pl.when(zone.is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
+    return pl.coalesce(epoch_any(pl.col("eventtime")), dated, epoch_any(pl.col("timestamp")))
+
+
+def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    c = pl.col
+    dns = c("kind") == "dns"
+    url_host, url_path = split_url(c("url"))
+    qname = c("qname").str.strip_chars("[]")
+    host = pl.when(dns).then(qname).otherwise(pl.coalesce(c("remotename"), c("hostname"), url_host))
+    # SSL-VPN users authenticated by LDAP come as `john.doe,cn=john.doe`.
+    user = pl.coalesce(c("user"), c("unauthuser")).str.replace(r"(?i),cn=.*$", "")
+    out = raw.select(
+        "source_line",
+        _time(ctx).alias("ts"),
+        pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),
+        pl.coalesce(c("srcip"), c("src"), c("deviceip")).alias("client_ip"),
+        pl.when(user != "N/A").then(user).alias("user_raw"),
+        host.alias("host_raw"),
+        pl.when(~dns).then(to_int(c("dstport"), pl.Int32)).alias("port"),
+        pl.when(dns).then(c("qtype")).otherwise(c("httpmethod")).alias("method"),
+        pl.when(~dns).then(url_path).alias("url_path"),
+        to_int(c("statuscode"), pl.Int32).alias("status"),
+        verdict(pl.coalesce(c("action"), c("utmaction")).fill_null("")).alias("action"),
+        to_int(c("sentbyte")).alias("bytes_out"),
+        to_int(c("rcvdbyte")).alias("bytes_in"),
+        c("agent").alias("user_agent"),
+        (c("kind") != "reject").alias("ok"),
+    )
+    who = pl.any_horizontal(c(k).is_not_null() for k in ("client_ip", "user_raw", "host_raw"))
+    named = (c("event_kind") != "dns") | c("host_raw").is_not_null()  # a DNS record needs its query
+    ok = c("ok") & c("ts").is_not_null() & who & named
+    return out.with_columns(ok.alias("ok"))
