@@ -59,7 +59,7 @@ def ingest(
 
 
 def parse_file(
-    path: Path, log_format: str | None = None, timezone: str = "UTC"
+    path: Path, log_format: str | None = None, timezone: str = "UTC", year: int | None = None
 ) -> tuple[FileResult, pl.DataFrame]:
     """One file's events and counts, without a store: for tests and inspection."""
     fmt, reason = choose_format(path, log_format)
@@ -67,7 +67,7 @@ def parse_file(
         raise InputError(f"{path}: {reason}.")
     result = FileResult(path, fmt.name, bytes=path.stat().st_size)
     matcher = HostMatcher(load_catalogue())
-    ctx = _context(path, timezone, None)
+    ctx = _context(path, timezone, year)
     frames = list(_events(path, fmt, ctx, HostTable(), matcher, result, None))
     return result, pl.concat(frames) if frames else pl.DataFrame(schema=STORE_SCHEMA)
 

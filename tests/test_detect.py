@@ -22,7 +22,7 @@ from shadowscan.ingest.reader import head_lines
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peer-logs"
 
 #: (format, owner of the samples) where the format also reads the owner's samples.
-OVERLAPS: set[tuple[str, str]] = set()
+OVERLAPS: set[tuple[str, str]] = {("bind", "infoblox")}
 
 SQUID_LINE = FORMATS["squid"].samples[0]
 

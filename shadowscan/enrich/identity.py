@@ -10,12 +10,15 @@ def user_expr(raw: pl.Expr) -> pl.Expr:
 
     `ACME\\Alice` → `alice`; `alice@acme.example` → `alice`;
     `CN=Agent Smith,OU=fr,O=company` → `agent smith` (`\\,` is an escaped comma);
-    `ACME\\alice (alice@acme.example)` → `alice`; `-` or blank → null.
+    `ACME\\alice (alice@acme.example)` and `Alice Example (alice@acme.example)` → `alice`
+    (an e-mail in brackets names the account better than a display name);
+    `-` or blank → null.
     """
+    mailbox = raw.str.extract(r"\(([^()@\s]+)@[^()\s]*\)\s*$")
     text = raw.str.strip_chars().str.replace(r"\s+\([^)]*\)$", "")
     cn = text.str.extract(r"^(?i:cn)=((?:\\.|[^,\\])*)").str.replace_all(r"\\(.)", "$1")
     account = text.str.replace(r"^.*\\", "").str.replace(r"@.*$", "")
-    text = pl.coalesce(cn, account).str.strip_chars().str.to_lowercase()
+    text = pl.coalesce(mailbox, cn, account).str.strip_chars().str.to_lowercase()
     return pl.when(text.is_in(["", "-"])).then(None).otherwise(text)
 
 

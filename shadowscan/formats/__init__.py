@@ -2,14 +2,27 @@
 
 `FORMATS` is ordered most specific first: detection tries formats in this
 order and the first to read the sample lines wins ties. A third-party format
-registers itself the same way: `FORMATS[MyFormat.name] = MyFormat()`.
+registers itself the same way: `register(MyFormat())`.
 """
 
 from __future__ import annotations
 
 from shadowscan.formats.base import LogFormat, ParseContext
+from shadowscan.formats.cef import CefEvents, LeefEvents
+from shadowscan.formats.cisco_wsa import CiscoWsaAccess
+from shadowscan.formats.dns_bind import BindQuery, InfobloxNios
+from shadowscan.formats.dns_servers import DnsmasqQuery, UnboundQuery
+from shadowscan.formats.dns_windows import WindowsDnsDebug
+from shadowscan.formats.ecs import EcsJson
+from shadowscan.formats.fortigate import FortiGateKv
+from shadowscan.formats.keyvalue import BlueCoatKv, SkyhighKv
+from shadowscan.formats.panos import PanOsCsv
 from shadowscan.formats.squid import SquidNative
+from shadowscan.formats.suricata import SuricataEve
+from shadowscan.formats.umbrella import UmbrellaDns, UmbrellaProxy
+from shadowscan.formats.w3c import W3cExtended
 from shadowscan.formats.zeek import ZeekJson, ZeekTsv
+from shadowscan.formats.zscaler import ZscalerNss
 
 FORMATS: dict[str, LogFormat] = {}
 
@@ -19,7 +32,15 @@ def register(fmt: LogFormat) -> LogFormat:
     return fmt
 
 
-for _fmt in (ZeekTsv(), ZeekJson(), SquidNative()):
+# Header-driven and JSON formats first (their signatures are exact), then
+# vendor-tagged lines, then DNS servers (Infoblox before the BIND it extends),
+# and Squid, whose signature is the loosest, last, after the WSA lines it resembles.
+for _fmt in (
+    ZeekTsv(), ZeekJson(), SuricataEve(), EcsJson(), ZscalerNss(), UmbrellaDns(),
+    UmbrellaProxy(), W3cExtended(), CefEvents(), LeefEvents(), PanOsCsv(), FortiGateKv(),
+    BlueCoatKv(), SkyhighKv(), InfobloxNios(), BindQuery(), UnboundQuery(), WindowsDnsDebug(),
+    DnsmasqQuery(), CiscoWsaAccess(), SquidNative(),
+):  # fmt: skip
     register(_fmt)
 
 __all__ = ["FORMATS", "LogFormat", "ParseContext", "register"]
