@@ -12,6 +12,7 @@ from shadowscan.formats.dns_servers import (
     per_unique,
     policy_action,
     rcode_number,
+    with_rejects,
 )
 from shadowscan.formats.syslog import local_time, syslog_time, unwrap
 
@@ -86,9 +87,10 @@ class BindQuery(LogFormat):
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         staged = _messages(chunk).with_columns(_kind(self.read_cef).alias("kind"))
+        foreign = staged.filter(pl.col("kind").is_null() & ~_from_named())
         staged = staged.filter(pl.col("kind").is_not_null())
         staged = per_unique(staged, "header", _header_time(ctx), "header_ts")
-        return dns_events(_fields(staged, ctx))
+        return with_rejects(dns_events(_fields(staged, ctx)), foreign)
 
 
 class InfobloxNios(BindQuery):
@@ -155,6 +157,12 @@ def _messages(chunk: pl.DataFrame) -> pl.LazyFrame:
         .with_columns(message.str.extract_groups(_CLIENT).alias("c"))
         .with_columns(message.str.slice(client("head").str.len_chars()).alias("rest"))
     )
+
+
+def _from_named() -> pl.Expr:
+    """A line a name server's syslog could hold: a program tag, a BIND stamp or record."""
+    program = pl.col("u").struct.field("prog").is_not_null()
+    return program | pl.col("stamp").is_not_null() | pl.col("c").struct.field("head").is_not_null()
 
 
 def _kind(read_cef: bool) -> pl.Expr:

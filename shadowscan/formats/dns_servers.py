@@ -103,6 +103,17 @@ def dns_events(rows: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
+def with_rejects(events: pl.DataFrame, foreign: pl.LazyFrame) -> pl.DataFrame:
+    """Parser output plus an `ok=false` row for each line that is not this daemon's at all.
+
+    Another daemon's lines in the same syslog file are skipped, but text that is
+    no such log (a JSON document quoting one) is rejected, so that detection,
+    which scores the share of lines read, does not claim it.
+    """
+    rejects = foreign.select("source_line", pl.lit(False).alias("ok")).collect()
+    return pl.concat([events, rejects], how="diagonal_relaxed")
+
+
 def any_line_matches(pattern: str, head: list[str]) -> bool:
     """Whether the regular expression occurs in any of the head's lines (for `signature`)."""
     regex = re.compile(pattern)
@@ -179,7 +190,9 @@ class DnsmasqQuery(LogFormat):
             pl.col("q").struct.field("qtype").is_not_null().alias("valid"),
             pl.col("q").struct.field("name").str.to_lowercase().alias("key"),
         )
-        return dns_events(_with_outcome(fields, lines))
+        unframed = pl.col("u").struct.field("prog").is_null()
+        foreign = lines.filter(unframed & ~pl.col("msg").str.starts_with("query["))
+        return with_rejects(dns_events(_with_outcome(fields, lines)), foreign)
 
 
 def _with_outcome(queries: pl.LazyFrame, lines: pl.LazyFrame) -> pl.LazyFrame:
@@ -211,7 +224,7 @@ def _with_outcome(queries: pl.LazyFrame, lines: pl.LazyFrame) -> pl.LazyFrame:
 # --- Unbound -------------------------------------------------------------------------------
 
 #: Unbound's own line: anything (time, ident), `[pid:thread] level: message`.
-_UNBOUND_LINE = r"^(?P<pre>.*?)\[\d+:[0-9a-fA-F]+\] (?P<level>[a-z]+): (?P<msg>.*)$"
+_UNBOUND_LINE = r'^(?P<pre>[^"{]*?)\[\d+:[0-9a-fA-F]+\] (?P<level>[a-z]+): (?P<msg>.*)$'
 #: `client name. TYPE CLASS` at the end of the message, with `log-replies`' rcode, time,
 #: cached flag and size after it; a local-zone or RPZ line has `policy ip@port` before it.
 _UNBOUND_QUESTION = (
@@ -256,10 +269,10 @@ class UnboundQuery(LogFormat):
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         line = clean_line()
         parts = line.str.extract_groups(_UNBOUND_LINE)
+        lines = chunk.lazy().select("source_line", line.alias("line"), parts.alias("p"))
+        foreign = lines.filter(pl.col("p").struct.field("level").is_null())
         staged = (
-            chunk.lazy()
-            .select("source_line", line.alias("line"), parts.alias("p"))
-            .filter(pl.col("p").struct.field("level").is_in(["info", "query", "reply"]))
+            lines.filter(pl.col("p").struct.field("level").is_in(["info", "query", "reply"]))
             .with_columns(
                 pl.col("p").struct.field("msg").str.extract_groups(_UNBOUND_QUESTION).alias("q")
             )
@@ -271,7 +284,7 @@ class UnboundQuery(LogFormat):
         msg = pl.col("p").struct.field("msg")
         epoch = pl.col("p").struct.field("pre").str.extract(r"^\[(\d+)\] ")
         policy = msg.str.extract(_UNBOUND_POLICY)
-        return dns_events(
+        events = dns_events(
             staged.select(
                 "source_line",
                 pl.coalesce(epoch_seconds(epoch), "header_ts").alias("ts"),
@@ -283,3 +296,4 @@ class UnboundQuery(LogFormat):
                 pl.lit(True).alias("valid"),
             )
         )
+        return with_rejects(events, foreign)
