@@ -13,10 +13,9 @@ from shadowscan.formats.keyvalue import (
     iso_time,
     kv,
     mark_keys,
-    strip_syslog,
     verdict,
 )
-from shadowscan.formats.syslog import local_time, syslog_time
+from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
 from shadowscan.schema import UTC_MICROS
 
 _HEADER_FIELDS = ("vendor", "product", "device_version", "class_id", "event_name", "severity")

@@ -8,7 +8,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
-from shadowscan.formats.keyvalue import strip_syslog
+from shadowscan.formats.syslog import strip_syslog
 
 _FIELDS = ("time", "elapsed", "client_ip", "code", "bytes", "method", "url", "user", "peer", "rest")
 #: The ACL decision tag and the `<…>` WBRS/scanning verdict block that follows it.

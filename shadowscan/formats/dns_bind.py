@@ -11,9 +11,9 @@ from shadowscan.formats.dns_servers import (
     dns_events,
     per_unique,
     policy_action,
-    rcode_number,
     with_rejects,
 )
+from shadowscan.formats.fields import rcode_number
 from shadowscan.formats.syslog import local_time, syslog_time, unwrap
 
 #: BIND's `print-time` stamps: `local` (the default) and ISO 8601 (local, or UTC with `Z`).

@@ -15,16 +15,9 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds
+from shadowscan.formats.fields import epoch_seconds, rcode_number
 from shadowscan.formats.syslog import syslog_time, unwrap
 
-#: DNS response code names (RFC 1035, 2136, 6891, 8945) → numbers.
-RCODES = {
-    "NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4, "NOTIMPL": 4,
-    "REFUSED": 5, "YXDOMAIN": 6, "YXRRSET": 7, "NXRRSET": 8, "NOTAUTH": 9, "NOTZONE": 10,
-    "BADVERS": 16, "BADSIG": 16, "BADKEY": 17, "BADTIME": 18, "BADMODE": 19, "BADNAME": 20,
-    "BADALG": 21, "BADTRUNC": 22, "BADCOOKIE": 23,
-}  # fmt: skip
 #: Policy words (BIND/Unbound/Infoblox RPZ actions, Unbound local-zone types) → action.
 #: Words not listed (`static`, `redirect`: local data that may or may not block) are unknown.
 POLICIES = {
@@ -47,11 +40,6 @@ DNS_COLUMNS = ("source_line", "ts", "event_kind", "client_ip", "host_raw", "meth
 def clean_line() -> pl.Expr:
     """The line without a trailing CR (CRLF files) or trailing blanks (padded columns)."""
     return pl.col("line").str.strip_chars_end("\r\n\t ")
-
-
-def rcode_number(name: pl.Expr) -> pl.Expr:
-    """`NXDOMAIN` → 3; anything that is not an rcode name → null."""
-    return name.str.to_uppercase().replace_strict(RCODES, default=None, return_dtype=pl.Int32)
 
 
 def policy_action(word: pl.Expr) -> pl.Expr:

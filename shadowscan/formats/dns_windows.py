@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.dns_servers import any_line_matches, clean_line, dns_events, rcode_number
+from shadowscan.formats.dns_servers import any_line_matches, clean_line, dns_events
+from shadowscan.formats.fields import rcode_number
 from shadowscan.formats.syslog import local_time
 
 #: `date time [AM|PM] thread` come before ` PACKET `; the date's order depends on the locale.

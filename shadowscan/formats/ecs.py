@@ -1,23 +1,14 @@
-"""Elastic Common Schema (ECS) JSON lines, and the JSON helpers other JSON formats share.
-
-`json_fields` reads the keys a format needs from a chunk of JSON lines in one
-bulk `read_ndjson`, several times faster than a JSONPath per key, which it
-keeps for the few lines around one that is not JSON or has an unexpected shape.
-"""
+"""Elastic Common Schema (ECS) JSON lines."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.syslog import unwrap
-
-#: Where a JSON value sits: keys from the top; an int picks a list element.
-JsonPath = tuple[str | int, ...]
+from shadowscan.formats.jsonl import JsonPath, json_fields, unwrapped
 
 #: ECS fields read, by the name used here.
 _ECS = {
@@ -199,122 +190,3 @@ def _ecs_events(raw: pl.LazyFrame) -> pl.LazyFrame:
     who = pl.col("client_ip").is_not_null() | pl.col("user_raw").is_not_null()
     ok = pl.col("ts").is_not_null() & kind.is_not_null() & who
     return out.with_columns((ok & (~dns | pl.col("host_raw").is_not_null())).alias("ok"))
-
-
-# --- JSON helpers shared by the JSON formats (Suricata, Zscaler, ECS) ----------------------
-
-#: Runs this short are read key by key with JSONPath rather than halved further.
-_SMALL_RUN = 32
-
-
-def unwrapped(chunk: pl.DataFrame, starts: str) -> pl.DataFrame:
-    """The chunk with the syslog header cut from lines that do not start with `starts`.
-
-    Most files carry no syslog header at all, so the three header regexes run
-    only when some line does not start as the bare record would.
-    """
-    line = pl.col("line")
-    bare = line.str.strip_chars_start().str.starts_with(starts)
-    if chunk.height == 0 or chunk.select(bare.all()).item():
-        return chunk
-    msg = unwrap(line).struct.field("msg")
-    return chunk.with_columns(pl.when(bare).then(line).otherwise(msg).alias("line"))
-
-
-def json_fields(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame:
-    """Each path's value as a string, one row per line; null when absent or not JSON.
-
-    Objects and lists come out as JSON text, numbers and booleans as their
-    literal. Lines that cannot be an object (no `{…}`) are null without being
-    parsed; the rest are read in bulk, see `_isolate` for when that fails.
-    """
-    if chunk.height == 0:
-        return pl.DataFrame(schema=dict.fromkeys(paths, pl.String))
-    text = pl.col("line").str.strip_chars()
-    objects = chunk.select(text.str.starts_with("{") & text.str.ends_with("}")).to_series()
-    if objects.all():
-        return _read(chunk, paths)
-    read = _read(chunk.filter(objects), paths).with_columns(_i=objects.arg_true())
-    nulls = pl.DataFrame({"_i": (~objects).arg_true()}).with_columns(
-        pl.lit(None, pl.String).alias(name) for name in paths
-    )
-    return pl.concat([read, nulls], how="diagonal").sort("_i").drop("_i")
-
-
-def _read(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame:
-    data = _bulk(chunk, paths)
-    return _isolate(chunk, paths) if data is None else data
-
-
-def _bulk(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame | None:
-    """One `read_ndjson` of the whole run (several times faster than JSONPath per key)."""
-    if chunk.height == 0:
-        return pl.DataFrame(schema=dict.fromkeys(paths, pl.String))
-    text = chunk.get_column("line").str.join("\n").item()
-    try:
-        data = pl.read_ndjson(text.encode(), schema=_schema(paths.values()))
-    except pl.exceptions.PolarsError:
-        return None
-    if data.height != chunk.height:
-        return None
-    return data.select(_pick(path).alias(name) for name, path in paths.items())
-
-
-def _isolate(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame:
-    """Read a run whose bulk read failed (a bad line, or an unexpected shape somewhere).
-
-    While only one half fails, the other is kept and the failing one halved
-    again, so a stray line costs about two more bulk reads; when both halves
-    fail the bad lines are spread out, and JSONPath reads the run key by key.
-    """
-    if chunk.height <= _SMALL_RUN:
-        return _by_key(chunk, paths)
-    half = chunk.height // 2
-    halves = (chunk.slice(0, half), chunk.slice(half))
-    reads = [_bulk(part, paths) for part in halves]
-    if all(read is None for read in reads):
-        return _by_key(chunk, paths)
-    return pl.concat(
-        _isolate(part, paths) if read is None else read
-        for part, read in zip(halves, reads, strict=True)
-    )
-
-
-def _by_key(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame:
-    line = pl.col("line")
-    return chunk.select(line.str.json_path_match(_jsonpath(p)).alias(n) for n, p in paths.items())
-
-
-def _schema(paths: Iterable[JsonPath]) -> dict[str, pl.DataType]:
-    """The nested read schema holding every path; leaves are strings."""
-    tree: dict = {}
-    for path in paths:
-        node, i = tree, 0
-        while i < len(path) - 1:
-            if isinstance(path[i + 1], int):  # a list of objects: read its element's keys
-                node, i = node.setdefault(path[i], {0: {}})[0], i + 2
-            else:
-                node, i = node.setdefault(path[i], {}), i + 1
-        node.setdefault(path[-1], None)
-    return {key: _dtype(sub) for key, sub in tree.items()}
-
-
-def _dtype(node: dict | None) -> pl.DataType:
-    if node is None:
-        return pl.String()
-    if 0 in node:  # a list of objects
-        return pl.List(_dtype(node[0]))
-    return pl.Struct({key: _dtype(sub) for key, sub in node.items()})
-
-
-def _pick(path: JsonPath) -> pl.Expr:
-    expr = pl.col(path[0])
-    for key in path[1:]:
-        expr = (
-            expr.list.get(key, null_on_oob=True) if isinstance(key, int) else expr.struct.field(key)
-        )
-    return expr
-
-
-def _jsonpath(path: JsonPath) -> str:
-    return "$" + "".join(f"[{k}]" if isinstance(k, int) else f"['{k}']" for k in path)

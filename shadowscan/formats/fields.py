@@ -44,3 +44,17 @@ def split_url(url: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     authority = pl.when(is_path | (head == "")).then(None).otherwise(head)
     path = pl.when(is_path).then(url).otherwise(pl.lit("/") + tail)
     return authority, path
+
+
+#: DNS response code names (RFC 1035, 2136, 6891, 8945) → numbers.
+RCODES = {
+    "NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4, "NOTIMPL": 4,
+    "REFUSED": 5, "YXDOMAIN": 6, "YXRRSET": 7, "NXRRSET": 8, "NOTAUTH": 9, "NOTZONE": 10,
+    "BADVERS": 16, "BADSIG": 16, "BADKEY": 17, "BADTIME": 18, "BADMODE": 19, "BADNAME": 20,
+    "BADALG": 21, "BADTRUNC": 22, "BADCOOKIE": 23,
+}  # fmt: skip
+
+
+def rcode_number(name: pl.Expr) -> pl.Expr:
+    """`NXDOMAIN` → 3; anything that is not an rcode name → null."""
+    return name.str.to_uppercase().replace_strict(RCODES, default=None, return_dtype=pl.Int32)

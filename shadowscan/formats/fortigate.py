@@ -8,8 +8,8 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.keyvalue import epoch_any, strip_syslog, unquote, verdict
-from shadowscan.formats.syslog import local_time
+from shadowscan.formats.keyvalue import epoch_any, unquote, verdict
+from shadowscan.formats.syslog import local_time, strip_syslog
 
 #: Keys read from a line; every other key is ignored.
 _KEYS = (

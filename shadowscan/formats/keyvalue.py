@@ -15,51 +15,17 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
-from shadowscan.formats.syslog import local_time, unwrap
+from shadowscan.formats.syslog import local_time, strip_syslog
 from shadowscan.schema import UTC_MICROS
 
 #: Marks where a key starts; it never occurs in text logs.
 MARK = "\x1e"
 _KEY = r"[A-Za-z_][\w.()\[\]-]*"
-#: Cheap test that a chunk holds syslog headers at all, so `unwrap` runs only then.
-_SYSLOG_HINT = r"^\s*(?:<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}-\d\d-\d\dT\d\d:\d\d)"
-#: A header with a host but no program tag, matched as a prefix only: capturing the rest of a
-#: long line would cost more than the whole parse. The message is what follows it.
-_BARE_HEADER = (
-    r"^(?P<head>\s*(?:<\d{1,3}>)?(?:1 )?"
-    r"(?P<time>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ )"
-)
 _BLOCKED = r"(?i)block|den(?:y|ied)|drop|reject|reset|prevent|sinkhole|quarantin|clear_session"
 _ALLOWED = (
     r"(?i)allow|accept|permit|pass|alert|monitor|observ|proxied|close|timeout|rst|bypass"
     r"|detect|continue|log-only|override"
 )
-
-
-def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
-    """The chunk with `msg` (the line without syslog header, `<PRI>` or CR) and `syslog_time`.
-
-    `unwrap` costs three regular expressions a line, so it only runs on chunks
-    where some line looks like it starts with a syslog header.
-    """
-    line = pl.col("line").str.strip_chars_end("\r")
-    hinted = chunk.height > 0 and chunk.select(line.str.contains(_SYSLOG_HINT).any()).item()
-    if not hinted:
-        return chunk.with_columns(line.alias("msg"), pl.lit(None, pl.String).alias("syslog_time"))
-    # Materialised once: an expression used twice would run its regular expressions twice.
-    parts = chunk.with_columns(line.alias("msg")).with_columns(
-        unwrap(pl.col("msg")).alias("_std"),
-        # A header with a host but no program tag (`<14>Sep 16 10:00:02 PA-1 1,2019/…`).
-        pl.col("msg").str.extract_groups(_BARE_HEADER).alias("_bare"),
-    )
-    std, bare = pl.col("_std").struct, pl.col("_bare").struct
-    unwrapped = std.field("msg").str.len_bytes() != pl.col("msg").str.len_bytes()
-    after_bare = pl.col("msg").str.slice(bare.field("head").str.len_chars())
-    msg = pl.when(unwrapped).then(std.field("msg")).otherwise(pl.coalesce(after_bare, "msg"))
-    stamp = pl.when(unwrapped).then(std.field("time")).otherwise(bare.field("time"))
-    return parts.with_columns(
-        msg.str.replace(r"^\s*<\d{1,3}>", "").alias("msg"), stamp.alias("syslog_time")
-    ).drop("_std", "_bare")
 
 
 def mark_keys(text: pl.Expr, key: str = _KEY) -> pl.Expr:

@@ -8,7 +8,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
-from shadowscan.formats.syslog import strip_headers
+from shadowscan.formats.syslog import strip_syslog
 
 _EPOCH_WORD = re.compile(r"(?:^|\s)\d{9,10}\.\d{3} ")
 _FIELDS = ("elapsed", "client_ip", "code", "bytes", "method", "url", "rest")
@@ -47,8 +47,8 @@ class SquidNative(LogFormat):
         return any(_EPOCH_WORD.search(line) for line in head[:10])
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        chunk = strip_headers(chunk, pl.col("line").str.contains(r"^\d+\.\d+ "))
-        line = pl.col("line")
+        line = pl.col("msg")
+        chunk = strip_syslog(chunk)
         head = line.str.splitn(" ", 2)
         fields = head.struct.field("field_1").str.strip_chars_start(" ").str.splitn(" ", 7)
         raw = chunk.lazy().select(

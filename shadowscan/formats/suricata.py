@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.ecs import JsonPath, json_fields, unwrapped
 from shadowscan.formats.fields import split_url, to_int
+from shadowscan.formats.jsonl import JsonPath, json_fields, unwrapped
 
 #: EVE keys read; DNS v1/v2 put the query at the top of `dns`, v3 in `dns.queries[0]`.
 _PATHS: dict[str, JsonPath] = {

@@ -25,6 +25,14 @@ _RFC5424 = (
 )
 _ISO = r"^(?:<\d{1,3}>)?(?P<time>\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) (?:(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: )?(?P<msg>.*)$"  # noqa: E501
 _MONTH_DAY = "%b %d %H:%M:%S"
+#: Cheap test that a chunk holds syslog headers at all, so `unwrap` runs only then.
+_SYSLOG_HINT = r"^\s*(?:<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}-\d\d-\d\dT\d\d:\d\d)"
+#: A header with a host but no program tag, matched as a prefix only: capturing the rest of a
+#: long line would cost more than the whole parse. The message is what follows it.
+_BARE_HEADER = (
+    r"^(?P<head>\s*(?:<\d{1,3}>)?(?:1 )?"
+    r"(?P<time>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ )"
+)
 
 
 def unwrap(line: pl.Expr) -> pl.Expr:
@@ -80,12 +88,27 @@ def _with_year(text: pl.Expr, fmt: str, year: int) -> pl.Expr:
     return (pl.lit(f"{year} ") + text).str.to_datetime(f"%Y {fmt}", strict=False)
 
 
-def strip_headers(chunk: pl.DataFrame, native: pl.Expr) -> pl.DataFrame:
-    """`chunk` with syslog headers removed from the lines that do not already look `native`.
+def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
+    """The chunk with `msg` (the line without syslog header, `<PRI>` or CR) and `syslog_time`.
 
-    Costs one cheap anchored test per line when nothing is wrapped, the common case.
+    `unwrap` costs three regular expressions a line, so it only runs on chunks
+    where some line looks like it starts with a syslog header.
     """
-    if chunk.is_empty() or chunk.select(native.all()).item():
-        return chunk
-    message = unwrap(pl.col("line")).struct.field("msg")
-    return chunk.with_columns(pl.when(native).then(pl.col("line")).otherwise(message).alias("line"))
+    line = pl.col("line").str.strip_chars_end("\r")
+    hinted = chunk.height > 0 and chunk.select(line.str.contains(_SYSLOG_HINT).any()).item()
+    if not hinted:
+        return chunk.with_columns(line.alias("msg"), pl.lit(None, pl.String).alias("syslog_time"))
+    # Materialised once: an expression used twice would run its regular expressions twice.
+    parts = chunk.with_columns(line.alias("msg")).with_columns(
+        unwrap(pl.col("msg")).alias("_std"),
+        # A header with a host but no program tag (`<14>Sep 16 10:00:02 PA-1 1,2019/…`).
+        pl.col("msg").str.extract_groups(_BARE_HEADER).alias("_bare"),
+    )
+    std, bare = pl.col("_std").struct, pl.col("_bare").struct
+    unwrapped = std.field("msg").str.len_bytes() != pl.col("msg").str.len_bytes()
+    after_bare = pl.col("msg").str.slice(bare.field("head").str.len_chars())
+    msg = pl.when(unwrapped).then(std.field("msg")).otherwise(pl.coalesce(after_bare, "msg"))
+    stamp = pl.when(unwrapped).then(std.field("time")).otherwise(bare.field("time"))
+    return parts.with_columns(
+        msg.str.replace(r"^\s*<\d{1,3}>", "").alias("msg"), stamp.alias("syslog_time")
+    ).drop("_std", "_bare")

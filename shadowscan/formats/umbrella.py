@@ -11,14 +11,9 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.ecs import unwrapped
-from shadowscan.formats.fields import split_url, to_int
+from shadowscan.formats.fields import rcode_number, split_url, to_int
+from shadowscan.formats.jsonl import unwrapped
 
-#: DNS response code names → numbers (RFC 1035, 2136).
-RCODES = {
-    "NOERROR": 0, "FORMERR": 1, "SERVFAIL": 2, "NXDOMAIN": 3, "NOTIMP": 4, "REFUSED": 5,
-    "YXDOMAIN": 6, "YXRRSET": 7, "NXRRSET": 8, "NOTAUTH": 9, "NOTZONE": 10,
-}  # fmt: skip
 #: Identity types Umbrella gives a directory user (the docs say `AD User`, logs `AD Users`).
 _USER_TYPES = ["AD Users", "AD User"]
 _HEADER_FIRST = ["timestamp", "time", "date"]
@@ -65,7 +60,7 @@ class UmbrellaDns(LogFormat):
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         verdict = _c(5).str.to_lowercase()
-        rcode = _c(7).str.to_uppercase().replace_strict(RCODES, default=None)
+        rcode = rcode_number(_c(7))
         columns = (
             _utc(_c(0)).alias("ts"),
             pl.lit("dns").alias("event_kind"),

@@ -9,8 +9,8 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, split_url, to_int
-from shadowscan.formats.keyvalue import proxy_verdict, query_suffix, strip_syslog
-from shadowscan.formats.syslog import local_time
+from shadowscan.formats.keyvalue import proxy_verdict, query_suffix
+from shadowscan.formats.syslog import local_time, strip_syslog
 from shadowscan.schema import UTC_MICROS
 
 _STATE = "w3c"

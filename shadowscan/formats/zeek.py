@@ -15,6 +15,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_seconds, split_url, to_int
+from shadowscan.formats.jsonl import json_fields
 
 #: Zeek `#path` (and JSON `_path`) → event kind.
 _KINDS = {"dns": "dns", "http": "http", "ssl": "tls"}
@@ -205,18 +206,9 @@ def _tsv_fields(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
 def _json_fields(chunk: pl.DataFrame) -> pl.DataFrame:
     """Every JSON key wanted, as strings: null when missing, null or not JSON at all.
 
-    One bulk NDJSON read is several times faster than a JSONPath per key, but
-    fails the whole chunk on a single bad line; then JSONPath, which gives null.
+    Zeek writes dotted keys (`id.orig_h`) as flat names, not nested objects.
     """
-    text = chunk.get_column("line").str.join("\n").item()
-    try:
-        fields = pl.read_ndjson(text.encode(), schema=dict.fromkeys(_JSON_KEYS, pl.String))
-    except pl.exceptions.PolarsError:
-        fields = None
-    if fields is not None and fields.height == chunk.height:
-        return fields
-    line = pl.col("line")
-    return chunk.select(line.str.json_path_match(f"$['{key}']").alias(key) for key in _JSON_KEYS)
+    return json_fields(chunk, {key: (key,) for key in _JSON_KEYS})
 
 
 def _json_kind() -> pl.Expr:

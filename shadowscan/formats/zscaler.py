@@ -13,8 +13,8 @@ from urllib.parse import unquote
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.ecs import JsonPath, json_fields, unwrapped
 from shadowscan.formats.fields import epoch_seconds, split_url, to_int
+from shadowscan.formats.jsonl import JsonPath, json_fields, unwrapped
 from shadowscan.formats.syslog import local_time
 from shadowscan.formats.umbrella import quoted_fields
 

@@ -11,9 +11,9 @@ import pytest
 
 from shadowscan.enrich.hosts import normalise_host
 from shadowscan.formats import FORMATS
-from shadowscan.formats import ecs as ecs_module
+from shadowscan.formats import jsonl as jsonl_module
 from shadowscan.formats.base import ParseContext
-from shadowscan.formats.ecs import json_fields
+from shadowscan.formats.jsonl import json_fields
 from shadowscan.ingest.detect import MIN_SCORE, detect, trial
 from shadowscan.ingest.reader import head_lines
 from shadowscan.schema import EVENT_SCHEMA
@@ -252,10 +252,12 @@ def test_a_stray_line_in_a_long_chunk_is_isolated_and_the_rest_read_in_bulk(monk
         url="https://chatgpt.com/", source={"ip": "10.0.0.1"}
     )  # a string, not an object
     keyed = []
-    by_key = ecs_module._by_key
-    monkeypatch.setattr(ecs_module, "_by_key", lambda c, p: keyed.append(c.height) or by_key(c, p))
+    by_key = jsonl_module._by_key
+    monkeypatch.setattr(
+        jsonl_module, "_by_key", lambda c, p: keyed.append(c.height) or by_key(c, p)
+    )
     out = parse(lines)
-    assert sum(keyed) <= 2 * ecs_module._SMALL_RUN  # only the runs around the two lines
+    assert sum(keyed) <= 2 * jsonl_module._SMALL_RUN  # only the runs around the two lines
     assert out.filter(~pl.col("ok"))["source_line"].to_list() == [151]
     assert out.filter(pl.col("source_line") == 152)["client_ip"].to_list() == ["10.0.0.1"]
     assert out.height == len(lines)
