@@ -41,7 +41,8 @@ def inflate(source: Path, target: Path, lines: int) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "w", encoding="utf-8") as out:
         out.write("".join(h + "\n" for h in headers))
-        out.write(body * repeat)
+        for _ in range(repeat):  # one copy at a time: a forked ingest inherits our memory
+            out.write(body)
     return len(data) * repeat
 
 
