@@ -2,71 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from shadowscan.enrich.hosts import normalise_host
-from shadowscan.enrich.identity import user_expr
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
-from shadowscan.ingest.reader import head_lines
-from shadowscan.pipeline import parse_file
-from shadowscan.schema import EVENT_SCHEMA, STORE_SCHEMA
-
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
-CEF, LEEF = FORMATS["cef"], FORMATS["leef"]
-MINE = (
-    FORMATS["w3c"],
-    CEF,
-    LEEF,
-    FORMATS["panos"],
-    FORMATS["fortigate"],
-    FORMATS["bluecoat-kv"],
-    FORMATS["skyhigh"],
-    FORMATS["cisco-wsa"],
+from shadowscan.ingest.detect import detect
+from tests.formats.common import (
+    CEF_LINE,
+    check_expected,
+    check_samples_with_garbage,
+    parse,
+    peer,
+    peer_frame,
 )
-REGISTRY = FORMATS
 
-
-def frame(lines: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(1, len(lines) + 1), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(fmt, lines: list[str], ctx: ParseContext | None = None) -> pl.DataFrame:
-    return fmt.parse(frame(lines), ctx or ParseContext())
-
-
-@pytest.mark.parametrize("fmt", [CEF, LEEF], ids=lambda f: f.name)
-def test_samples_are_a_parseable_file_head_and_detect_as_their_format(fmt):
-    out = parse(fmt, list(fmt.samples))
-    assert out.height == len(fmt.samples) and out["ok"].all()
-    assert detect(list(fmt.samples), formats=REGISTRY).fmt is fmt
+CEF, LEEF = FORMATS["cef"], FORMATS["leef"]
 
 
 @pytest.mark.parametrize("fmt", [CEF, LEEF], ids=lambda f: f.name)
 def test_output_columns_have_the_event_schema_dtypes(fmt):
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse(fmt, [*fmt.samples, "garbage"])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-    assert out["ok"].to_list()[-1] is False
-
-
-OTHERS = [(f, o) for f in (CEF, LEEF) for o in REGISTRY.values() if o is not f]
-
-
-@pytest.mark.parametrize(("fmt", "other"), OTHERS, ids=[f"{f.name}-{o.name}" for f, o in OTHERS])
-def test_no_other_format_reads_the_samples_and_these_read_no_others(fmt, other):
-    ours, theirs = list(fmt.samples), list(other.samples)
-    assert not (other.signature(ours) and trial(other, ours)[0] >= MIN_SCORE)
-    assert not (fmt.signature(theirs) and trial(fmt, theirs)[0] >= MIN_SCORE)
+    check_samples_with_garbage(fmt)
 
 
 # --- CEF ---------------------------------------------------------------------------------
@@ -173,28 +132,11 @@ KNOWN_REJECTS = {
     "panos/sekoia__paloalto-ngfw.log": {},
     "other-swg/sekoia__paloalto-prisma-access.log": {},
 }
-CEF_LINE = r"^\s*(?:CEF:\s*)?\d+\|"
-
-
-def peer(rel: str) -> Path:
-    if not PEER.is_dir():
-        pytest.skip(f"{PEER} is absent")
-    return PEER / rel
-
-
-def dig(doc: dict, dotted: str):
-    for key in dotted.split("."):
-        doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc
-
-
-def user(raw: str | None) -> str | None:
-    return pl.select(user_expr(pl.lit(raw, pl.String))).item()
 
 
 def cef_lines(path: Path) -> pl.DataFrame:
-    lines = frame(path.read_text(encoding="utf-8", errors="replace").splitlines())
-    return lines.filter(pl.col("line").str.contains(CEF_LINE))
+    """The file's CEF lines, numbered as in the file."""
+    return peer_frame(path).filter(pl.col("line").str.contains(CEF_LINE))
 
 
 @pytest.mark.parametrize("rel", list(KNOWN_REJECTS))
@@ -202,17 +144,7 @@ def test_peer_cef_lines(rel):
     path = peer(rel)
     out = CEF.parse(cef_lines(path), ParseContext())
     assert set(out.filter(~pl.col("ok"))["source_line"]) == set(KNOWN_REJECTS[rel])
-    expected = json.loads(path.with_name(path.name + "-expected.json").read_text())["expected"]
-    for r in out.filter("ok").iter_rows(named=True):
-        doc = expected[r["source_line"] - 1]
-        keys = ("dns.question.name", "url.domain", "destination.domain")
-        host = next((h for k in keys if (h := dig(doc, k)) is not None), None)
-        if host is not None:
-            assert normalise_host(r["host_raw"]) == normalise_host(host), r["source_line"]
-        if (ip := dig(doc, "source.ip")) is not None:
-            assert r["client_ip"] == ip, r["source_line"]
-        if (name := dig(doc, "user.name")) is not None:
-            assert user(r["user_raw"]) == user(name), r["source_line"]
+    check_expected(out, path)
 
 
 def test_peer_forcepoint_and_check_point_values():
@@ -231,23 +163,6 @@ def test_peer_forcepoint_and_check_point_values():
     assert cp["ts"][0] == datetime(2020, 6, 24, 15, 49, 36, tzinfo=UTC)
 
 
-def test_peer_detection_of_cef_only_files():
-    for rel in ("other-swg/sekoia__forcepoint-swg.log",):
-        head = cef_lines(peer(rel))["line"].to_list()
-        assert detect(head, formats=REGISTRY).fmt is CEF
-
-
-# --- our fixtures through the pipeline ----------------------------------------------------
-
-FIXTURES = Path(__file__).parents[2] / "fixtures"
-CASES = [(f, case) for f in [CEF, LEEF] for case in sorted((FIXTURES / f.name).glob("*.log"))]
-
-
-@pytest.mark.parametrize(("fmt", "case"), CASES, ids=[f"{f.name}/{c.stem}" for f, c in CASES])
-def test_fixture_parses_through_the_pipeline_and_detects_as_its_folder(fmt, case, monkeypatch):
-    monkeypatch.setitem(FORMATS, fmt.name, fmt)  # as once registered
-    result, events = parse_file(case, log_format=fmt.name)
-    assert events.schema == STORE_SCHEMA
-    assert result.events + result.rejected + result.skipped == result.lines
-    assert result.events == events.height > 0
-    assert detect(head_lines(case), formats=REGISTRY).fmt is fmt
+def test_peer_detection_of_a_cef_only_file():
+    head = cef_lines(peer("other-swg/sekoia__forcepoint-swg.log"))["line"].to_list()
+    assert detect(head).fmt is CEF

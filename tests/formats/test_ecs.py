@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -14,32 +13,20 @@ from shadowscan.formats import FORMATS
 from shadowscan.formats import jsonl as jsonl_module
 from shadowscan.formats.base import ParseContext
 from shadowscan.formats.jsonl import json_fields
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
+from shadowscan.ingest.detect import detect
 from shadowscan.ingest.reader import head_lines
-from shadowscan.schema import EVENT_SCHEMA
-
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
-ECS = FORMATS["ecs-json"]
-MINE = (
-    FORMATS["suricata"],
-    ECS,
-    FORMATS["zscaler"],
-    FORMATS["umbrella-dns"],
-    FORMATS["umbrella-proxy"],
+from tests.formats.common import (
+    assert_parsed_schema,
+    expected_docs,
+    expected_host,
+    frame,
+    get,
+    parse,
+    peer,
+    peer_frame,
 )
-#: The recommended order: ECS after Suricata and Zeek JSON.
-REGISTRY = FORMATS
 
-
-def frame(lines: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(1, len(lines) + 1), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(lines: list[str]) -> pl.DataFrame:
-    return ECS.parse(frame(lines), ParseContext())
+ECS = FORMATS["ecs-json"]
 
 
 def doc(**fields) -> str:
@@ -76,27 +63,12 @@ FLOW = doc(
 # --- samples, signature, schema ----------------------------------------------------------
 
 
-def test_samples_are_a_parseable_file_head_and_detect_as_ecs():
-    out = parse(list(ECS.samples))
-    assert out.height == len(ECS.samples)
-    assert out["ok"].all()
-    assert ECS.signature(list(ECS.samples))
-    assert detect(list(ECS.samples), formats=REGISTRY).fmt is ECS
+def test_every_sample_is_an_event():
+    assert parse(ECS, list(ECS.samples)).height == len(ECS.samples)
 
 
 def test_output_columns_have_the_event_schema_dtypes():
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse([HTTP, DNS, "garbage"])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-
-
-@pytest.mark.parametrize(
-    "fmt", [f for f in REGISTRY.values() if f is not ECS], ids=lambda f: f.name
-)
-def test_no_other_format_reads_the_samples_and_ecs_reads_no_others(fmt):
-    ours, theirs = list(ECS.samples), list(fmt.samples)
-    assert not (fmt.signature(ours) and trial(fmt, ours)[0] >= MIN_SCORE)
-    assert not (ECS.signature(theirs) and trial(ECS, theirs)[0] >= MIN_SCORE)
+    assert_parsed_schema(parse(ECS, [HTTP, DNS, "garbage"]))
 
 
 def test_signature_needs_a_timestamp_and_a_network_field():
@@ -114,7 +86,7 @@ def test_signature_needs_a_timestamp_and_a_network_field():
 
 
 def test_http_fields():
-    r = parse([HTTP]).row(0, named=True)
+    r = parse(ECS, [HTTP]).row(0, named=True)
     assert (r["ts"], r["event_kind"]) == (
         datetime(2025, 12, 1, 10, 0, 0, 250000, tzinfo=UTC),
         "http",
@@ -134,7 +106,7 @@ def test_http_fields():
 
 
 def test_kinds_hosts_and_actions():
-    out = parse([DNS, TLS, FLOW])
+    out = parse(ECS, [DNS, TLS, FLOW])
     assert out.select("event_kind", "host_raw", "method", "action").rows() == [
         ("dns", "claude.ai", "AAAA", "unknown"),
         ("tls", "gemini.google.com", None, "unknown"),
@@ -156,7 +128,7 @@ def test_nested_and_dotted_keys_read_alike():
             "url.query": "q=1",
         }
     )
-    out = parse([nested, dotted])
+    out = parse(ECS, [nested, dotted])
     assert out.drop("source_line").unique().height == 1
     assert out["url_path"][0] == "/c?q=1"
 
@@ -167,20 +139,21 @@ def test_nested_and_dotted_keys_read_alike():
      ("pass", "allowed"), ("password-change", "unknown"), ("network_flow", "unknown")],
 )  # fmt: skip
 def test_event_action_verdicts(action, verdict):
-    assert parse([doc(source={"ip": "10.0.0.1"}, event={"action": action})])["action"][0] == verdict
+    line = doc(source={"ip": "10.0.0.1"}, event={"action": action})
+    assert parse(ECS, [line])["action"][0] == verdict
 
 
 def test_a_document_naming_neither_client_nor_user_is_rejected():
     out = parse(
-        [doc(url={"domain": "chatgpt.com"}), doc(user={"name": "bob"}, url={"domain": "x.ai"})]
+        ECS, [doc(url={"domain": "chatgpt.com"}), doc(user={"name": "bob"}, url={"domain": "x.ai"})]
     )
     assert out["ok"].to_list() == [False, True]
 
 
 def test_url_original_gives_host_and_path_when_no_domain():
-    r = parse([doc(source={"ip": "10.0.0.5"}, url={"original": "http://a.example:8080/p?q"})]).row(
-        0, named=True
-    )
+    r = parse(
+        ECS, [doc(source={"ip": "10.0.0.5"}, url={"original": "http://a.example:8080/p?q"})]
+    ).row(0, named=True)
     assert (r["host_raw"], r["url_path"]) == ("a.example:8080", "/p?q")
 
 
@@ -196,7 +169,7 @@ def test_url_original_gives_host_and_path_when_no_domain():
     ids=["alert", "metric", "enrichment", "no-network-fields", "answer-without-question"],
 )
 def test_documents_that_are_not_traffic_are_skipped(line):
-    assert parse([line, DNS])["source_line"].to_list() == [2]
+    assert parse(ECS, [line, DNS])["source_line"].to_list() == [2]
 
 
 def test_bad_lines_are_rejected_and_the_rest_still_parsed():
@@ -208,9 +181,9 @@ def test_bad_lines_are_rejected_and_the_rest_still_parsed():
         doc(source={"ip": "10.0.0.1"}, dns={"question": {"type": "A"}}),
         '"text"',
     ]
-    out = parse([HTTP, *bad, DNS])
+    out = parse(ECS, [HTTP, *bad, DNS])
     assert out["ok"].to_list() == [True] + [False] * len(bad) + [True]
-    fast = parse([HTTP, DNS]).drop("source_line")
+    fast = parse(ECS, [HTTP, DNS]).drop("source_line")
     assert out.filter("ok").drop("source_line").equals(fast)
 
 
@@ -218,13 +191,13 @@ def test_an_unexpected_shape_falls_back_to_json_paths():
     odd = doc(
         url="https://chatgpt.com/c", source={"ip": "10.0.0.5"}, dns={"question": {"name": "x.ai"}}
     )
-    out = parse([odd, HTTP])
+    out = parse(ECS, [odd, HTTP])
     assert out["host_raw"].to_list() == ["x.ai", "chatgpt.com"]
 
 
 def test_timestamps_with_offsets_nanoseconds_or_none():
     times = ["2025-12-01T11:00:00.123456789+01:00", "2025-12-01T10:00:00", "2025-12-01T10:00:00Z"]
-    out = parse([DNS.replace("2025-12-01T10:00:00.250Z", t) for t in times])
+    out = parse(ECS, [DNS.replace("2025-12-01T10:00:00.250Z", t) for t in times])
     assert out["ts"].to_list() == [
         datetime(2025, 12, 1, 10, 0, 0, 123456, tzinfo=UTC), datetime(2025, 12, 1, 10, tzinfo=UTC),
         datetime(2025, 12, 1, 10, tzinfo=UTC),
@@ -233,7 +206,7 @@ def test_timestamps_with_offsets_nanoseconds_or_none():
 
 def test_ipv6_syslog_and_crlf():
     v6 = DNS.replace("10.0.0.7", "2001:db8::7")
-    out = parse(["Dec  1 10:00:00 beat01 filebeat[99]: " + v6, TLS + "\r"])
+    out = parse(ECS, ["Dec  1 10:00:00 beat01 filebeat[99]: " + v6, TLS + "\r"])
     assert out["client_ip"].to_list() == ["2001:db8::7", "10.0.0.9"]
     assert out["ok"].all()
 
@@ -256,7 +229,7 @@ def test_a_stray_line_in_a_long_chunk_is_isolated_and_the_rest_read_in_bulk(monk
     monkeypatch.setattr(
         jsonl_module, "_by_key", lambda c, p: keyed.append(c.height) or by_key(c, p)
     )
-    out = parse(lines)
+    out = parse(ECS, lines)
     assert sum(keyed) <= 2 * jsonl_module._SMALL_RUN  # only the runs around the two lines
     assert out.filter(~pl.col("ok"))["source_line"].to_list() == [151]
     assert out.filter(pl.col("source_line") == 152)["client_ip"].to_list() == ["10.0.0.1"]
@@ -264,33 +237,15 @@ def test_a_stray_line_in_a_long_chunk_is_isolated_and_the_rest_read_in_bulk(monk
 
 
 def test_empty_chunk():
-    assert parse([]).height == 0
+    assert parse(ECS, []).height == 0
 
 
 # --- real documents ----------------------------------------------------------------------
 
 
-def peer(rel: str) -> Path:
-    path = PEER / rel
-    if not path.exists():
-        pytest.skip(f"{PEER} is absent")
-    return path
-
-
-def peer_frame(path: Path) -> pl.DataFrame:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return frame(lines).filter(pl.col("line").str.strip_chars() != "")
-
-
-def dig(document: dict, dotted: str):
-    for key in dotted.split("."):
-        document = document.get(key) if isinstance(document, dict) else None
-    return document
-
-
 def test_peer_gatewatcher_is_detected_and_read():
     path = peer("ecs-json/sekoia__gatewatcher-aioniq-ecs.log")
-    assert detect(head_lines(path), formats=REGISTRY).fmt is ECS
+    assert detect(head_lines(path)).fmt is ECS
     out = ECS.parse(peer_frame(path), ParseContext())
     # 10 alerts, an IoC enrichment, a metric, an admin action and 2 DNS answers without
     # their question are skipped; the HTTP and file-transfer metadata are events
@@ -298,12 +253,12 @@ def test_peer_gatewatcher_is_detected_and_read():
         (8, "http", True),
         (9, "http", True),
     ]
-    docs = json.loads(path.with_name(path.name + "-expected.json").read_text())["expected"]
+    docs = expected_docs(path)
     for r in out.iter_rows(named=True):
         expected = docs[r["source_line"] - 1]
-        if host := dig(expected, "url.domain") or dig(expected, "destination.domain"):
+        if host := expected_host(expected):
             assert normalise_host(r["host_raw"]) == normalise_host(host)
-        assert r["client_ip"] == dig(expected, "source.ip")
+        assert r["client_ip"] == get(expected, "source.ip")
         assert r["ts"] == datetime.fromisoformat(expected["@timestamp"])
 
 
@@ -323,6 +278,6 @@ def test_peer_json_that_is_not_ecs_is_not_claimed(rel):
     path = peer(rel)
     head = head_lines(path)
     assert not ECS.signature(head)
-    assert detect(head, formats=REGISTRY).fmt is not ECS
+    assert detect(head).fmt is not ECS
     out = ECS.parse(peer_frame(path), ParseContext())
     assert not out["ok"].any()

@@ -2,73 +2,32 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-from shadowscan.enrich.hosts import normalise_host
-from shadowscan.enrich.identity import user_expr
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
-from shadowscan.ingest.reader import head_lines
-from shadowscan.pipeline import parse_file
-from shadowscan.schema import EVENT_SCHEMA, STORE_SCHEMA
-
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
-FG = FORMATS["fortigate"]
-MINE = (
-    FORMATS["w3c"],
-    FORMATS["cef"],
-    FORMATS["leef"],
-    FORMATS["panos"],
-    FG,
-    FORMATS["bluecoat-kv"],
-    FORMATS["skyhigh"],
-    FORMATS["cisco-wsa"],
+from tests.formats.common import (
+    CEF_LINE,
+    check_expected,
+    check_samples_with_garbage,
+    parse,
+    peer,
+    peer_frame,
 )
-REGISTRY = FORMATS
+
+FG = FORMATS["fortigate"]
 WEB, DNS, FLOW = FG.samples
 
 
-def frame(lines: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(1, len(lines) + 1), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(lines: list[str], ctx: ParseContext | None = None) -> pl.DataFrame:
-    return FG.parse(frame(lines), ctx or ParseContext())
-
-
-def test_samples_are_a_parseable_file_head_and_detect_as_fortigate():
-    out = parse(list(FG.samples))
-    assert out.height == 3 and out["ok"].all()
-    assert detect(list(FG.samples), formats=REGISTRY).fmt is FG
-
-
 def test_output_columns_have_the_event_schema_dtypes():
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse([*FG.samples, "garbage"])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-
-
-OTHERS = [o for o in REGISTRY.values() if o is not FG]
-
-
-@pytest.mark.parametrize("other", OTHERS, ids=lambda o: o.name)
-def test_no_other_format_reads_the_samples_and_fortigate_reads_no_others(other):
-    ours, theirs = list(FG.samples), list(other.samples)
-    assert not (other.signature(ours) and trial(other, ours)[0] >= MIN_SCORE)
-    assert not (FG.signature(theirs) and trial(FG, theirs)[0] >= MIN_SCORE)
+    check_samples_with_garbage(FG)
 
 
 def test_webfilter_dns_and_traffic_fields():
-    web, dns, flow = parse(list(FG.samples)).rows(named=True)
+    web, dns, flow = parse(FG, list(FG.samples)).rows(named=True)
     assert web["ts"] == datetime(2025, 12, 1, 10, 0, 0, 123456, tzinfo=UTC)  # eventtime in ns
     assert (web["event_kind"], web["client_ip"], web["user_raw"], web["host_raw"]) == (
         "http", "10.0.0.5", "alice", "chatgpt.com",
@@ -96,7 +55,7 @@ def test_webfilter_dns_and_traffic_fields():
 )
 def test_time_without_eventtime(keys, expected):
     line = f'{keys} type="traffic" subtype="forward" srcip=10.0.0.1 dstport=443'
-    r = parse([line], ParseContext(timezone="Europe/Paris")).row(0, named=True)
+    r = parse(FG, [line], ParseContext(timezone="Europe/Paris")).row(0, named=True)
     assert (r["ts"], r["ok"]) == (expected, expected is not None)
 
 
@@ -111,7 +70,7 @@ def test_quoting_comma_separated_lines_syslog_and_crlf():
         'Dec  1 11:00:02 fg1 date=2025-12-01 time=11:00:02 devname=""FG"" type=""traffic"" '
         'subtype=""forward"" srcip=2001:db8::9 dstport=443 user=""bob"" eventtime=1764583202',
     ]
-    out = parse(lines)
+    out = parse(FG, lines)
     assert out["host_raw"].to_list() == ["chatgpt.com", "gemini.google.com", None]
     assert out["url_path"].to_list()[0] == "/c/1?a=b c"
     assert out["user_raw"].to_list() == ["ACME\\\\alice", None, "bob"]
@@ -125,7 +84,8 @@ def test_other_types_are_skipped_and_bad_lines_rejected():
     )
     ips = 'date=2025-12-01 time=11:00:00 type="utm" subtype="ips" srcip=10.0.0.1 action="dropped"'
     dns_without_query = 'type="utm" subtype="dns" srcip=10.0.0.1 qtype="NS" eventtime=1764583200'
-    out = parse([event, ips, "garbage", WEB, dns_without_query, 'type="traffic" subtype="local"'])
+    local = 'type="traffic" subtype="local"'
+    out = parse(FG, [event, ips, "garbage", WEB, dns_without_query, local])
     assert out.select("source_line", "ok").rows() == [(3, False), (4, True), (5, False), (6, False)]
 
 
@@ -135,7 +95,7 @@ def test_fortiproxy_http_transaction_and_fortinet_user_cleanup():
         'hostname="claude.ai" url="https://claude.ai/api/x" httpmethod="POST" statuscode=201 '
         'user="john.doe,cn=john.doe" utmaction="block" agent="curl/8" eventtime=1764590400'
     )
-    r = parse([line]).row(0, named=True)
+    r = parse(FG, [line]).row(0, named=True)
     assert (r["event_kind"], r["host_raw"], r["url_path"], r["method"], r["status"]) == (
         "http", "claude.ai", "/api/x", "POST", 201,
     )  # fmt: skip
@@ -152,28 +112,6 @@ KNOWN_REJECTS = {
     },
     "other-swg/sekoia__fortiproxy.log": {},
 }
-CEF_LINE = r"^\s*(?:CEF:\s*)?\d+\|"
-
-
-def peer(rel: str) -> Path:
-    if not PEER.is_dir():
-        pytest.skip(f"{PEER} is absent")
-    return PEER / rel
-
-
-def peer_frame(path: Path) -> pl.DataFrame:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return frame(lines).filter(pl.col("line").str.strip_chars() != "")
-
-
-def dig(doc: dict, dotted: str):
-    for key in dotted.split("."):
-        doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc
-
-
-def user(raw: str | None) -> str | None:
-    return pl.select(user_expr(pl.lit(raw, pl.String))).item()
 
 
 @pytest.mark.parametrize("rel", list(KNOWN_REJECTS))
@@ -184,20 +122,7 @@ def test_peer_file(rel):
     rejected = set(out.filter(~pl.col("ok"))["source_line"])
     assert rejected == set(KNOWN_REJECTS[rel])
     assert out.height >= 12
-    expected = json.loads(path.with_name(path.name + "-expected.json").read_text())["expected"]
-    hosts = 0
-    for r in out.filter("ok").iter_rows(named=True):
-        doc = expected[r["source_line"] - 1]
-        keys = ("dns.question.name", "url.domain", "destination.domain")
-        host = next((h for k in keys if (h := dig(doc, k)) is not None), None)
-        if host is not None:
-            hosts += 1
-            assert normalise_host(r["host_raw"]) == normalise_host(host), r["source_line"]
-        if (ip := dig(doc, "source.ip")) is not None:
-            assert r["client_ip"] == ip, r["source_line"]
-        if (name := dig(doc, "user.name")) is not None:
-            assert user(r["user_raw"]) == user(name), r["source_line"]
-    assert hosts >= 5
+    assert check_expected(out, path) >= 5  # hosts compared
 
 
 KNOWN = [
@@ -222,19 +147,3 @@ def test_peer_known_values(rel, line, want):
     out = FG.parse(peer_frame(peer(rel)), ParseContext())
     row = out.filter(pl.col("source_line") == line)
     assert {k: row[k][0] for k in want} == want
-
-
-# --- our fixtures through the pipeline ----------------------------------------------------
-
-FIXTURES = Path(__file__).parents[2] / "fixtures"
-CASES = [(f, case) for f in [FG] for case in sorted((FIXTURES / f.name).glob("*.log"))]
-
-
-@pytest.mark.parametrize(("fmt", "case"), CASES, ids=[f"{f.name}/{c.stem}" for f, c in CASES])
-def test_fixture_parses_through_the_pipeline_and_detects_as_its_folder(fmt, case, monkeypatch):
-    monkeypatch.setitem(FORMATS, fmt.name, fmt)  # as once registered
-    result, events = parse_file(case, log_format=fmt.name)
-    assert events.schema == STORE_SCHEMA
-    assert result.events + result.rejected + result.skipped == result.lines
-    assert result.events == events.height > 0
-    assert detect(head_lines(case), formats=REGISTRY).fmt is fmt

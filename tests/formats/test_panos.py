@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,40 +9,22 @@ import polars as pl
 import pytest
 
 from shadowscan.enrich.hosts import normalise_host
-from shadowscan.enrich.identity import user_expr
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
-from shadowscan.ingest.reader import head_lines
-from shadowscan.pipeline import parse_file
-from shadowscan.schema import EVENT_SCHEMA, STORE_SCHEMA
-
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
-PAN = FORMATS["panos"]
-MINE = (
-    FORMATS["w3c"],
-    FORMATS["cef"],
-    FORMATS["leef"],
-    PAN,
-    FORMATS["fortigate"],
-    FORMATS["bluecoat-kv"],
-    FORMATS["skyhigh"],
-    FORMATS["cisco-wsa"],
+from tests.formats.common import (
+    check_samples_with_garbage,
+    clean_user,
+    expected_docs,
+    frame,
+    get,
+    parse,
+    peer,
+    peer_frame,
 )
-REGISTRY = FORMATS
+
+PAN = FORMATS["panos"]
 URL, TRAFFIC, SYSTEM = PAN.samples
 PAN_RECORD = r"\d+,(?:\d{4}/\d\d/\d\d|\d{1,2}/\d{1,2}/\d{2}) [\d:]+,[^,]*,[A-Z]+,"
-
-
-def frame(lines: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(1, len(lines) + 1), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(lines: list[str], ctx: ParseContext | None = None) -> pl.DataFrame:
-    return PAN.parse(frame(lines), ctx or ParseContext())
 
 
 def traffic(start: str = "2025/12/01 11:00:09", src: str = "10.0.0.9", user: str = "") -> str:
@@ -56,31 +37,16 @@ def traffic(start: str = "2025/12/01 11:00:09", src: str = "10.0.0.9", user: str
     )
 
 
-def test_samples_are_a_parseable_file_head_and_detect_as_panos():
-    out = parse(list(PAN.samples))
-    assert out["source_line"].to_list() == [1, 2]  # the SYSTEM record is skipped
-    assert out["ok"].all()
-    assert detect(list(PAN.samples), formats=REGISTRY).fmt is PAN
+def test_samples_return_no_row_for_the_system_record():
+    assert parse(PAN, list(PAN.samples))["source_line"].to_list() == [1, 2]
 
 
 def test_output_columns_have_the_event_schema_dtypes():
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse([*PAN.samples, "garbage"])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-
-
-OTHERS = [o for o in REGISTRY.values() if o is not PAN]
-
-
-@pytest.mark.parametrize("other", OTHERS, ids=lambda o: o.name)
-def test_no_other_format_reads_the_samples_and_panos_reads_no_others(other):
-    ours, theirs = list(PAN.samples), list(other.samples)
-    assert not (other.signature(ours) and trial(other, ours)[0] >= MIN_SCORE)
-    assert not (PAN.signature(theirs) and trial(PAN, theirs)[0] >= MIN_SCORE)
+    check_samples_with_garbage(PAN)
 
 
 def test_url_and_traffic_fields():
-    url, flow = parse([URL, TRAFFIC]).rows(named=True)
+    url, flow = parse(PAN, [URL, TRAFFIC]).rows(named=True)
     assert url["ts"] == datetime(2025, 12, 1, 11, tzinfo=UTC)
     assert (url["event_kind"], url["client_ip"], url["user_raw"], url["host_raw"]) == (
         "http", "10.0.0.5", "acme\\alice", "chatgpt.com",
@@ -103,7 +69,7 @@ def test_generated_time_is_local_across_dst_and_high_res_time_wins():
         traffic("2025/03/30 02:30:00"),  # did not exist
         traffic() + ",,2025-12-01T11:00:09.913+01:00,,",
     ]
-    out = parse(lines, ParseContext(timezone="Europe/Paris"))
+    out = parse(PAN, lines, ParseContext(timezone="Europe/Paris"))
     assert out["ts"].to_list() == [
         datetime(2025, 3, 30, 0, 59, tzinfo=UTC),
         datetime(2025, 3, 30, 1, 1, tzinfo=UTC),
@@ -121,7 +87,7 @@ def test_quoted_fields_ipv6_short_dates_crlf_and_syslog_variants():
         "<14>Sep 16 10:00:02 PA-1 " + traffic("9/16/19 10:00"),
         traffic(user="x-fwd-for: 11.22.33.44"),
     ]
-    out = parse(lines)
+    out = parse(PAN, lines)
     assert out["host_raw"].to_list() == ["claude.ai", None, None, None]
     assert out["url_path"][0] == '/api/x?a=1,b="2"'
     assert out["client_ip"].to_list()[1] == "2001:db8::9"
@@ -135,17 +101,17 @@ def test_other_records_are_skipped_and_broken_lines_rejected():
     userid = "1,2025/12/01 11:00:00,0128,USERID,login,2305,2025/12/01 11:00:00,vsys1,10.0.0.1,bob"
     cut = URL[:300]  # the URL field but not the rest
     no_client = traffic(src="")
-    out = parse([threat, userid, "garbage", '{"LogType": "TRAFFIC"}', cut, no_client])
+    out = parse(PAN, [threat, userid, "garbage", '{"LogType": "TRAFFIC"}', cut, no_client])
     assert out.select("source_line", "ok").rows() == [(3, False), (4, False), (5, True), (6, False)]
 
 
 def test_a_stray_quote_falls_back_to_splitting_each_record_alone():
     stray = traffic(user='acme\\"bob')  # an opening quote inside a field, never closed
     lines = [URL, stray, TRAFFIC, URL.replace("acme\\alice", 'acme"alice')]
-    out = parse(lines)
+    out = parse(PAN, lines)
     assert out["ok"].all()
     assert out["user_raw"].to_list() == ["acme\\alice", 'acme\\"bob', "acme\\bob", 'acme"alice']
-    fine = parse([URL, TRAFFIC]).drop("source_line")
+    fine = parse(PAN, [URL, TRAFFIC]).drop("source_line")
     assert out.filter(pl.col("source_line").is_in([1, 3])).drop("source_line").equals(fine)
 
 
@@ -165,26 +131,9 @@ FILES = [
 ]
 
 
-def peer(rel: str) -> Path:
-    if not PEER.is_dir():
-        pytest.skip(f"{PEER} is absent")
-    return PEER / rel
-
-
-def dig(doc: dict, dotted: str):
-    for key in dotted.split("."):
-        doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc
-
-
-def user(raw: str | None) -> str | None:
-    return pl.select(user_expr(pl.lit(raw, pl.String))).item()
-
-
 def csv_lines(path: Path) -> pl.DataFrame:
     """The file's PAN-OS CSV records: its CEF and JSON lines belong to other readers."""
-    lines = frame(path.read_text(encoding="utf-8", errors="replace").splitlines())
-    return lines.filter(pl.col("line").str.contains(PAN_RECORD))
+    return peer_frame(path).filter(pl.col("line").str.contains(PAN_RECORD))
 
 
 @pytest.mark.parametrize("rel", FILES)
@@ -197,20 +146,20 @@ def test_peer_file(rel):
     if not expected_file.exists():  # CrowdSec's file: two vulnerability THREATs, skipped
         assert lines.height == 2 and out.height == 0
         return
-    expected = json.loads(expected_file.read_text())["expected"]
+    expected = expected_docs(path)
     assert out.height >= 8
     for r in out.iter_rows(named=True):
         doc = expected[r["source_line"] - 1]
-        host = dig(doc, "url.domain")
+        host = get(doc, "url.domain")
         if host is not None:
             assert normalise_host(r["host_raw"]) == normalise_host(host), r["source_line"]
-        assert r["client_ip"] == dig(doc, "source.ip"), r["source_line"]
-        if (name := dig(doc, "user.name")) is not None:
-            assert user(r["user_raw"]) == user(name), r["source_line"]
+        assert r["client_ip"] == get(doc, "source.ip"), r["source_line"]
+        if (name := get(doc, "user.name")) is not None:
+            assert clean_user(r["user_raw"]) == clean_user(name), r["source_line"]
         assert r["ts"].isoformat().replace("+00:00", "Z") == doc["@timestamp"], r["source_line"]
         if r["event_kind"] == "flow":
             assert (r["bytes_out"], r["bytes_in"]) == (
-                dig(doc, "source.bytes"), dig(doc, "destination.bytes"),
+                get(doc, "source.bytes"), get(doc, "destination.bytes"),
             )  # fmt: skip
 
 
@@ -222,19 +171,3 @@ def test_peer_known_values():
     )  # fmt: skip
     assert row["user_agent"] == "Mozilla/4.0 (compatible; ms-office; MSOffice 16)"
     assert out.filter(pl.col("source_line") == 98)["action"].item() == "blocked"  # reset-both
-
-
-# --- our fixtures through the pipeline ----------------------------------------------------
-
-FIXTURES = Path(__file__).parents[2] / "fixtures"
-CASES = [(f, case) for f in [PAN] for case in sorted((FIXTURES / f.name).glob("*.log"))]
-
-
-@pytest.mark.parametrize(("fmt", "case"), CASES, ids=[f"{f.name}/{c.stem}" for f, c in CASES])
-def test_fixture_parses_through_the_pipeline_and_detects_as_its_folder(fmt, case, monkeypatch):
-    monkeypatch.setitem(FORMATS, fmt.name, fmt)  # as once registered
-    result, events = parse_file(case, log_format=fmt.name)
-    assert events.schema == STORE_SCHEMA
-    assert result.events + result.rejected + result.skipped == result.lines
-    assert result.events == events.height > 0
-    assert detect(head_lines(case), formats=REGISTRY).fmt is fmt

@@ -12,31 +12,21 @@ import pytest
 from shadowscan.enrich.hosts import normalise_host
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
+from shadowscan.ingest.detect import detect
 from shadowscan.ingest.reader import head_lines
-from shadowscan.schema import EVENT_SCHEMA
-
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
-EVE = FORMATS["suricata"]
-MINE = (
-    EVE,
-    FORMATS["ecs-json"],
-    FORMATS["zscaler"],
-    FORMATS["umbrella-dns"],
-    FORMATS["umbrella-proxy"],
+from tests.formats.common import (
+    PEER,
+    assert_parsed_schema,
+    expected_docs,
+    expected_host,
+    get,
+    needs_peer,
+    parse,
+    peer,
+    peer_frame,
 )
-REGISTRY = FORMATS
 
-
-def frame(lines: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(1, len(lines) + 1), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(lines: list[str], ctx: ParseContext | None = None) -> pl.DataFrame:
-    return EVE.parse(frame(lines), ctx or ParseContext())
+EVE = FORMATS["suricata"]
 
 
 def eve(event_type: str, src: str = "10.0.0.5", dport: int = 443, **sections) -> str:
@@ -69,27 +59,12 @@ HTTP = eve(
 # --- samples, signature, schema ----------------------------------------------------------
 
 
-def test_samples_are_a_parseable_file_head_and_detect_as_suricata():
-    out = parse(list(EVE.samples))
-    assert out.height == len(EVE.samples) - 1  # the DNS answer is skipped
-    assert out["ok"].all()
-    assert EVE.signature(list(EVE.samples))
-    assert detect(list(EVE.samples), formats=REGISTRY).fmt is EVE
+def test_samples_return_no_row_for_the_dns_answer():
+    assert parse(EVE, list(EVE.samples)).height == len(EVE.samples) - 1
 
 
 def test_output_columns_have_the_event_schema_dtypes():
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse([DNS_V1, TLS, HTTP, "garbage"])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-
-
-@pytest.mark.parametrize(
-    "fmt", [f for f in REGISTRY.values() if f is not EVE], ids=lambda f: f.name
-)
-def test_no_other_format_reads_the_samples_and_suricata_reads_no_others(fmt):
-    assert not (fmt.signature(list(EVE.samples)) and trial(fmt, list(EVE.samples))[0] >= MIN_SCORE)
-    theirs = list(fmt.samples)
-    assert not (EVE.signature(theirs) and trial(EVE, theirs)[0] >= MIN_SCORE)
+    assert_parsed_schema(parse(EVE, [DNS_V1, TLS, HTTP, "garbage"]))
 
 
 def test_signature():
@@ -103,7 +78,7 @@ def test_signature():
 
 
 def test_event_kinds_and_fields():
-    out = parse([DNS_V1, DNS_V3, TLS, QUIC, HTTP])
+    out = parse(EVE, [DNS_V1, DNS_V3, TLS, QUIC, HTTP])
     assert out["event_kind"].to_list() == ["dns", "dns", "tls", "tls", "http"]
     assert out["host_raw"].to_list() == [
         "chatgpt.com", "claude.ai", "gemini.google.com", "copilot.microsoft.com", "example.com",
@@ -122,7 +97,7 @@ def test_event_kinds_and_fields():
 
 def test_offsets_are_converted_to_utc():
     line = DNS_V1.replace("+0000", "+0100")
-    assert parse([line])["ts"][0] == datetime(2025, 12, 1, 9, 0, 0, 123456, tzinfo=UTC)
+    assert parse(EVE, [line])["ts"][0] == datetime(2025, 12, 1, 9, 0, 0, 123456, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -142,29 +117,30 @@ def test_offsets_are_converted_to_utc():
     ids=["flow", "alert", "fileinfo", "netflow", "anomaly", "stats", "answer-v2", "response-v3"],
 )
 def test_records_that_are_not_traffic_or_repeat_it_are_skipped(record):
-    assert parse([record, DNS_V1])["source_line"].to_list() == [2]
+    assert parse(EVE, [record, DNS_V1])["source_line"].to_list() == [2]
 
 
 def test_a_record_without_event_type_is_typed_by_its_sections():
     no_type = [json.loads(line) for line in (DNS_V1, TLS, eve("alert", alert={"signature_id": 1}))]
     lines = [json.dumps({k: v for k, v in r.items() if k != "event_type"}) for r in no_type]
-    out = parse([*lines, '{"host":"probe","system":{"memory":{"total":1}}}'])
+    out = parse(EVE, [*lines, '{"host":"probe","system":{"memory":{"total":1}}}'])
     assert out.select("source_line", "event_kind", "ok").rows() == [
         (1, "dns", True), (2, "tls", True), (4, None, False),
     ]  # fmt: skip
 
 
 def test_ipv6_clients():
-    out = parse([eve("dns", src="2001:db8::5", dport=53, dns={"type": "query", "rrname": "x.ai"})])
+    line = eve("dns", src="2001:db8::5", dport=53, dns={"type": "query", "rrname": "x.ai"})
+    out = parse(EVE, [line])
     assert (out["client_ip"][0], out["ok"][0]) == ("2001:db8::5", True)
 
 
 def test_bad_lines_are_rejected_and_the_rest_still_parsed():
     bad = ["not json", '{"timestamp":"2025-12-01T10:0', "[1, 2]", eve("dns", dns={"type": "query"})]
     bad.append(DNS_V1.replace("2025-12-01T10:00:00.123456+0000", "yesterday"))
-    out = parse([DNS_V1, *bad, TLS])
+    out = parse(EVE, [DNS_V1, *bad, TLS])
     assert out["ok"].to_list() == [True] + [False] * len(bad) + [True]
-    fast = parse([DNS_V1, TLS]).drop("source_line")
+    fast = parse(EVE, [DNS_V1, TLS]).drop("source_line")
     assert out.filter("ok").drop("source_line").equals(fast)  # the fallback reads the same
 
 
@@ -174,7 +150,7 @@ def test_syslog_wrapped_crlf_and_indented_lines():
         "<14>1 2025-12-01T10:00:00Z ids01 suricata 2211 - - " + TLS,
         " " + HTTP + "\r",
     ]
-    out = parse(lines)
+    out = parse(EVE, lines)
     assert out["host_raw"].to_list() == ["chatgpt.com", "gemini.google.com", "example.com"]
     assert out["ok"].all()
 
@@ -182,13 +158,13 @@ def test_syslog_wrapped_crlf_and_indented_lines():
 def test_http_host_from_an_absolute_or_connect_url_when_no_hostname():
     absolute = eve("http", http={"url": "http://api.openai.com/v1/models", "http_method": "GET"})
     connect = eve("http", http={"url": "claude.ai:443", "http_method": "CONNECT"})
-    out = parse([absolute, connect])
+    out = parse(EVE, [absolute, connect])
     assert out["host_raw"].to_list() == ["api.openai.com", "claude.ai:443"]
     assert out["url_path"].to_list() == ["/v1/models", None]
 
 
 def test_empty_chunk():
-    assert parse([]).height == 0
+    assert parse(EVE, []).height == 0
 
 
 # --- real logs from other projects --------------------------------------------------------
@@ -204,21 +180,10 @@ def peer_files() -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.endswith(("-expected.json", ".assert")))
 
 
-PEER_PARAMS = [pytest.param(p, id=p.name) for p in peer_files()] or [
-    pytest.param(None, id="no-peer-logs")
-]
-
-
-def peer_frame(path: Path) -> pl.DataFrame:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return frame(lines).filter(pl.col("line").str.strip_chars() != "")
-
-
-@pytest.mark.parametrize("path", PEER_PARAMS)
+@needs_peer
+@pytest.mark.parametrize("path", peer_files(), ids=lambda p: p.name)
 def test_peer_file_is_detected_and_read(path):
-    if path is None:
-        pytest.skip(f"{PEER} is absent")
-    assert detect(head_lines(path), formats=REGISTRY).fmt is EVE
+    assert detect(head_lines(path)).fmt is EVE
     lines = peer_frame(path)
     out = EVE.parse(lines, ParseContext())
     rejected = out.filter(~pl.col("ok"))["source_line"].to_list()
@@ -227,36 +192,21 @@ def test_peer_file_is_detected_and_read(path):
     assert not out.filter("ok").select(pl.col("ts", "client_ip").is_null().any()).row(0)[0]
 
 
-def dig(doc: dict, dotted: str):
-    for key in dotted.split("."):
-        doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc
-
-
 def test_peer_values_match_the_expected_output():
-    path = PEER / "suricata-eve" / "sekoia__suricata.log"
-    if not path.is_file():
-        pytest.skip(f"{PEER} is absent")
-    docs = json.loads(path.with_name(path.name + "-expected.json").read_text())["expected"]
+    path = peer("suricata-eve/sekoia__suricata.log")
+    docs = expected_docs(path)
     out = EVE.parse(peer_frame(path), ParseContext()).filter("ok")
     assert out.height == 1  # the only DNS query; the rest are alerts, answers, flows, …
     for row in out.iter_rows(named=True):
         doc = docs[row["source_line"] - 1]
-        host = (
-            dig(doc, "url.domain")
-            or dig(doc, "dns.question.name")
-            or dig(doc, "destination.domain")
-        )
-        assert normalise_host(row["host_raw"]) == normalise_host(host) == "rp1.sekoia.io"
-        assert row["client_ip"] == dig(doc, "source.ip")
+        host = normalise_host(expected_host(doc))
+        assert normalise_host(row["host_raw"]) == host == "rp1.sekoia.io"
+        assert row["client_ip"] == get(doc, "source.ip")
         assert row["ts"] == datetime.fromisoformat(doc["@timestamp"])
 
 
 def test_peer_surevego_counts():
-    path = PEER / "suricata-eve" / "surevego__testdata__eve.json"
-    if not path.is_file():
-        pytest.skip(f"{PEER} is absent")
-    out = EVE.parse(peer_frame(path), ParseContext())
+    out = EVE.parse(peer_frame(peer("suricata-eve/surevego__testdata__eve.json")), ParseContext())
     # 48 dns records: 9 queries, 39 answers; 68 http; alerts, fileinfo, flows and stats skipped
     assert dict(out["event_kind"].value_counts().rows()) == {"dns": 9, "http": 68}
     assert out["ok"].all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,29 +9,23 @@ import polars as pl
 import pytest
 
 from shadowscan.enrich.hosts import normalise_host
-from shadowscan.enrich.identity import user_expr
 from shadowscan.formats import FORMATS, umbrella
 from shadowscan.formats.base import ParseContext
 from shadowscan.formats.umbrella import quoted_fields
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
+from shadowscan.ingest.detect import detect
 from shadowscan.ingest.reader import head_lines
-from shadowscan.schema import EVENT_SCHEMA
+from tests.formats.common import (
+    check_samples_with_garbage,
+    clean_user,
+    expected_docs,
+    expected_host,
+    get,
+    parse,
+    peer,
+    peer_frame,
+)
 
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
 DNS, PROXY = FORMATS["umbrella-dns"], FORMATS["umbrella-proxy"]
-MINE = (FORMATS["suricata"], FORMATS["ecs-json"], FORMATS["zscaler"], DNS, PROXY)
-REGISTRY = FORMATS
-
-
-def frame(lines: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(1, len(lines) + 1), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(fmt, lines: list[str]) -> pl.DataFrame:
-    return fmt.parse(frame(lines), ParseContext())
 
 
 def row(*cells: str) -> str:
@@ -71,29 +64,9 @@ WEB = row(
 
 
 @pytest.mark.parametrize("fmt", [DNS, PROXY], ids=lambda f: f.name)
-def test_samples_are_a_parseable_file_head_and_detect_as_their_format(fmt):
-    out = parse(fmt, list(fmt.samples))
-    assert out.height == len(fmt.samples)
-    assert out["ok"].all()
-    assert fmt.signature(list(fmt.samples))
-    assert detect(list(fmt.samples), formats=REGISTRY).fmt is fmt
-
-
-@pytest.mark.parametrize("fmt", [DNS, PROXY], ids=lambda f: f.name)
-def test_output_columns_have_the_event_schema_dtypes(fmt):
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse(fmt, [*fmt.samples, "garbage"])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-
-
-OTHERS = [(f, o) for f in (DNS, PROXY) for o in REGISTRY.values() if o is not f]
-
-
-@pytest.mark.parametrize(("fmt", "other"), OTHERS, ids=[f"{f.name}-{o.name}" for f, o in OTHERS])
-def test_no_other_format_reads_the_samples_and_these_read_no_others(fmt, other):
-    ours, theirs = list(fmt.samples), list(other.samples)
-    assert not (other.signature(ours) and trial(other, ours)[0] >= MIN_SCORE)
-    assert not (fmt.signature(theirs) and trial(fmt, theirs)[0] >= MIN_SCORE)
+def test_every_sample_is_an_event_and_the_output_has_the_event_schema_dtypes(fmt):
+    assert parse(fmt, list(fmt.samples)).height == len(fmt.samples)
+    check_samples_with_garbage(fmt)
 
 
 # --- DNS ---------------------------------------------------------------------------------
@@ -251,22 +224,15 @@ PROXY_FILES = ["elastic-integrations__test-umbrella-proxylogs.log", "sekoia__umb
 PEER_PARAMS = [(DNS, name) for name in DNS_FILES] + [(PROXY, name) for name in PROXY_FILES]
 
 
-def peer(name: str) -> Path:
-    path = PEER / "cisco-umbrella" / name
-    if not path.is_file():
-        pytest.skip(f"{PEER} is absent")
-    return path
-
-
-def peer_frame(path: Path) -> pl.DataFrame:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return frame(lines).filter(pl.col("line").str.strip_chars() != "")
+def umbrella_file(name: str) -> Path:
+    """The peer Umbrella export `name`."""
+    return peer(f"cisco-umbrella/{name}")
 
 
 @pytest.mark.parametrize(("fmt", "name"), PEER_PARAMS, ids=[n for _, n in PEER_PARAMS])
 def test_peer_file_is_detected_and_every_line_read(fmt, name):
-    path = peer(name)
-    assert detect(head_lines(path), formats=REGISTRY).fmt is fmt
+    path = umbrella_file(name)
+    assert detect(head_lines(path)).fmt is fmt
     lines = peer_frame(path)
     out = fmt.parse(lines, ParseContext())
     assert out["source_line"].to_list() == lines["source_line"].to_list()
@@ -274,19 +240,9 @@ def test_peer_file_is_detected_and_every_line_read(fmt, name):
 
 
 def test_peer_ip_log_is_neither_dns_nor_proxy():
-    path = peer("sekoia__umbrella-ip.log")
-    assert detect(head_lines(path), formats=REGISTRY).fmt is None
+    path = umbrella_file("sekoia__umbrella-ip.log")
+    assert detect(head_lines(path)).fmt is None
     assert not parse(DNS, peer_frame(path)["line"].to_list())["ok"].any()
-
-
-def dig(doc: dict, dotted: str):
-    for key in dotted.split("."):
-        doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc
-
-
-def clean_user(name: str | None) -> str | None:
-    return pl.select(user_expr(pl.lit(name, pl.String))).item()
 
 
 #: Where the expected output differs from ours on purpose, and why.
@@ -303,21 +259,16 @@ EXPECTED = [*DNS_FILES, "sekoia__umbrella-proxy.log"]
 
 @pytest.mark.parametrize("name", EXPECTED)
 def test_peer_values_match_the_expected_output(name):
-    path = peer(name)
-    docs = json.loads(path.with_name(name + "-expected.json").read_text())["expected"]
+    path = umbrella_file(name)
+    docs = expected_docs(path)
     fmt = PROXY if "proxy" in name else DNS
     out = fmt.parse(peer_frame(path), ParseContext()).filter("ok")
     for r in out.filter(pl.col("source_line") <= len(docs)).iter_rows(named=True):
         doc = docs[r["source_line"] - 1]
-        host = (
-            dig(doc, "url.domain")
-            or dig(doc, "dns.question.name")
-            or dig(doc, "destination.domain")
-        )
-        if host:
+        if host := expected_host(doc):
             assert normalise_host(r["host_raw"]) == normalise_host(host)
-        checks = {"client_ip": (r["client_ip"], dig(doc, "source.ip")), "user": (
-            clean_user(r["user_raw"]), clean_user(dig(doc, "user.name")))}  # fmt: skip
+        checks = {"client_ip": (r["client_ip"], get(doc, "source.ip")), "user": (
+            clean_user(r["user_raw"]), clean_user(get(doc, "user.name")))}  # fmt: skip
         for field, (ours, theirs) in checks.items():
             if theirs is not None and (name, r["source_line"], field) not in KNOWN:
                 assert ours == theirs, (r["source_line"], field)
@@ -325,8 +276,8 @@ def test_peer_values_match_the_expected_output(name):
 
 
 def test_peer_known_differences_are_still_close():
-    path = peer("elastic-integrations__test-umbrella-dnslogs.log")
+    path = umbrella_file("elastic-integrations__test-umbrella-dnslogs.log")
     out = DNS.parse(peer_frame(path), ParseContext())
     assert "ElasticUser@elastic.co" in out["user_raw"][2]
-    proxy = PROXY.parse(peer_frame(peer("sekoia__umbrella-proxy.log")), ParseContext())
+    proxy = PROXY.parse(peer_frame(umbrella_file("sekoia__umbrella-proxy.log")), ParseContext())
     assert proxy["client_ip"][0] == "1.1.1.1"  # SEKOIA: source.nat.ip 1.1.1.1, source.ip 2.2.2.2

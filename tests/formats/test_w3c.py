@@ -3,69 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 import pytest
 
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
-from shadowscan.ingest.reader import head_lines
-from shadowscan.pipeline import parse_file
-from shadowscan.schema import EVENT_SCHEMA, STORE_SCHEMA
+from shadowscan.ingest.detect import detect
+from tests.formats.common import check_samples_with_garbage, frame, parse, peer, peer_frame
 
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
 W3C = FORMATS["w3c"]
-MINE = (
-    W3C,
-    FORMATS["cef"],
-    FORMATS["leef"],
-    FORMATS["panos"],
-    FORMATS["fortigate"],
-    FORMATS["bluecoat-kv"],
-    FORMATS["skyhigh"],
-    FORMATS["cisco-wsa"],
-)
-REGISTRY = FORMATS
 FIELDS = "#Fields: date time c-ip cs-username cs-method cs-host cs-uri-path cs-uri-query sc-status"
 
 
-def frame(lines: list[str], first: int = 1) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(first, first + len(lines)), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(lines: list[str], ctx: ParseContext | None = None, first: int = 1) -> pl.DataFrame:
-    return W3C.parse(frame(lines, first), ctx or ParseContext())
-
-
-def test_samples_are_a_parseable_file_head_and_detect_as_w3c():
-    out = parse(list(W3C.samples))
-    assert out["source_line"].to_list() == [5, 6] and out["ok"].all()
-    assert detect(list(W3C.samples), formats=REGISTRY).fmt is W3C
-
-
 def test_output_columns_have_the_event_schema_dtypes():
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse([*W3C.samples, "garbage"])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-
-
-OTHERS = [o for o in REGISTRY.values() if o is not W3C]
-
-
-@pytest.mark.parametrize("other", OTHERS, ids=lambda o: o.name)
-def test_no_other_format_reads_the_samples_and_w3c_reads_no_others(other):
-    ours, theirs = list(W3C.samples), list(other.samples)
-    assert not (other.signature(ours) and trial(other, ours)[0] >= MIN_SCORE)
-    assert not (W3C.signature(theirs) and trial(W3C, theirs)[0] >= MIN_SCORE)
+    check_samples_with_garbage(W3C)
 
 
 def test_proxysg_fields():
-    allowed, denied = parse(list(W3C.samples)).rows(named=True)
+    out = parse(W3C, list(W3C.samples))
+    assert out["source_line"].to_list() == [5, 6]  # the directives give no rows
+    allowed, denied = out.rows(named=True)
     assert allowed["ts"] == datetime(2025, 12, 1, 10, tzinfo=UTC)
     assert (allowed["client_ip"], allowed["user_raw"], allowed["host_raw"], allowed["port"]) == (
         "10.0.0.5", "alice", "chatgpt.com", 443,
@@ -82,8 +40,8 @@ def test_proxysg_fields():
 
 def test_layout_from_an_earlier_chunk_and_a_new_fields_line_mid_file():
     ctx = ParseContext()
-    assert parse(["#Version: 1.0", FIELDS], ctx).height == 0
-    first = parse(["2025-12-01 10:00:00 10.0.0.1 - GET chatgpt.com / - 200"], ctx, first=3)
+    assert parse(W3C, ["#Version: 1.0", FIELDS], ctx).height == 0
+    first = parse(W3C, ["2025-12-01 10:00:00 10.0.0.1 - GET chatgpt.com / - 200"], ctx, first=3)
     assert first.select("source_line", "host_raw", "ok").row(0) == (3, "chatgpt.com", True)
     lines = [
         "#Fields: time c-ip cs-uri sc-status cs(User-Agent)",
@@ -91,7 +49,7 @@ def test_layout_from_an_earlier_chunk_and_a_new_fields_line_mid_file():
         "#Date: 2025-12-02 00:00:00",
         '00:00:02 10.0.0.3 gemini.google.com:443 200 "-"',
     ]
-    out = parse(lines, ctx, first=4)
+    out = parse(W3C, lines, ctx, first=4)
     assert out.select("source_line", "ts", "host_raw", "url_path").rows() == [
         (5, None, "claude.ai", "/new?x=1"),  # no date column and no #Date yet
         (7, datetime(2025, 12, 2, 0, 0, 2, tzinfo=UTC), "gemini.google.com:443", None),
@@ -107,7 +65,7 @@ def test_quoting_blanks_dashes_ipv6_crlf_and_syslog():
         '<13>Dec  1 10:00:01 sg1 bluecoat: 2025-12-01 10:00:01 10.0.0.6 - GET - / - 304 ""',
         "2025-12-01 10:00:02 10.0.0.7 - GET chatgpt.com / - 200",  # one column short
     ]
-    out = parse(lines)
+    out = parse(W3C, lines)
     assert out["user_raw"].to_list() == ["ACME\\Jane Doe", None, None]
     assert out["url_path"].to_list()[:2] == ['/a?q="x y"', "/"]
     assert out["client_ip"].to_list()[:2] == ["2001:db8::5", "10.0.0.6"]
@@ -123,7 +81,7 @@ def test_times_are_read_in_the_given_zone_or_at_the_logged_offset():
         "#GMT-Offset: -0800",
         "2025-12-01 02:00:00.250 10.0.0.1 - GET a.example / - 200",
     ]
-    out = parse(lines, ParseContext(timezone="Europe/Paris"))
+    out = parse(W3C, lines, ParseContext(timezone="Europe/Paris"))
     assert out["ts"].to_list() == [
         datetime(2025, 3, 30, 0, 59, tzinfo=UTC),
         None,
@@ -138,7 +96,7 @@ def test_tab_separated_tmg_with_unquoted_blanks_and_other_names():
         "10.0.0.5", "ACME\\bob", "Mozilla/5.0 (Windows NT 10.0)", "2025-12-01", "10:00:00",
         "chatgpt.com", "443", "POST", "https://chatgpt.com/backend-api/x", "200",
     ])  # fmt: skip
-    r = parse([head, line]).row(0, named=True)
+    r = parse(W3C, [head, line]).row(0, named=True)
     assert (r["user_agent"], r["host_raw"], r["port"], r["method"], r["url_path"]) == (
         "Mozilla/5.0 (Windows NT 10.0)", "chatgpt.com", 443, "POST", "/backend-api/x",
     )  # fmt: skip
@@ -146,7 +104,7 @@ def test_tab_separated_tmg_with_unquoted_blanks_and_other_names():
 
 
 def test_data_before_any_fields_line_is_rejected():
-    out = parse(["2025-12-01 10:00:00 10.0.0.1 GET", FIELDS, "#Remark: x"])
+    out = parse(W3C, ["2025-12-01 10:00:00 10.0.0.1 GET", FIELDS, "#Remark: x"])
     assert out.select("source_line", "ok").rows() == [(1, False)]
 
 
@@ -173,22 +131,16 @@ KNOWN_REJECTS = {
 }
 
 
-def peer(name: str) -> Path:
-    if not PEER.is_dir():
-        pytest.skip(f"{PEER} is absent")
-    return PEER / "w3c-elff" / name
-
-
-def peer_frame(path: Path) -> pl.DataFrame:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return frame(lines).filter(pl.col("line").str.strip_chars() != "")
+def w3c_file(name: str) -> pl.DataFrame:
+    """The lines of the peer W3C file `name`."""
+    return peer_frame(peer(f"w3c-elff/{name}"))
 
 
 @pytest.mark.parametrize("name", list(KNOWN_REJECTS))
 def test_peer_file(name):
-    lines = peer_frame(peer(name))
+    lines = w3c_file(name)
     if not KNOWN_REJECTS[name]:
-        assert detect(lines["line"].head(50).to_list(), formats=REGISTRY).fmt is W3C
+        assert detect(lines["line"].head(50).to_list()).fmt is W3C
     out = W3C.parse(lines, ParseContext())
     data = lines.filter(~pl.col("line").str.starts_with("#"))
     assert out["source_line"].to_list() == data["source_line"].to_list()
@@ -197,16 +149,16 @@ def test_peer_file(name):
 
 
 def test_peer_known_values():
-    oracle = W3C.parse(peer_frame(peer("lnav__logfile_w3c.1")), ParseContext()).row(0, named=True)
+    oracle = W3C.parse(w3c_file("lnav__logfile_w3c.1"), ParseContext()).row(0, named=True)
     assert oracle["ts"] == datetime(2001, 10, 31, 8, 0, 18, tzinfo=UTC)  # 00:00:18 at -0800
     assert (oracle["client_ip"], oracle["user_raw"], oracle["url_path"]) == (
         "64.103.37.2", "DMS.user", "/admin/images/oc_bottomleft.gif",
     )  # fmt: skip
-    ftp = W3C.parse(peer_frame(peer("lnav__logfile_w3c.2")), ParseContext())
+    ftp = W3C.parse(w3c_file("lnav__logfile_w3c.2"), ParseContext())
     assert ftp["ts"].dt.date().unique().sort().to_list() == [
         datetime(2000, 10, 9).date(), datetime(2000, 10, 10).date(),
     ]  # fmt: skip
-    iis = W3C.parse(peer_frame(peer("lnav__logfile_w3c.3")), ParseContext())
+    iis = W3C.parse(w3c_file("lnav__logfile_w3c.3"), ParseContext())
     assert iis["host_raw"].to_list() == [
         "xzy.example.com",
         "example.hello.com",
@@ -218,21 +170,5 @@ def test_peer_known_values():
 def test_peer_files_that_are_not_w3c_are_not_taken():
     # IIS's native comma-separated format and Broadcom Cloud SWG JSON are other formats.
     for name in ("sekoia__microsoft-iis.log", "sekoia__broadcom-cloud-swg.log"):
-        head = peer_frame(peer(name))["line"].head(50).to_list()
+        head = w3c_file(name)["line"].head(50).to_list()
         assert not W3C.signature(head)
-
-
-# --- our fixtures through the pipeline ----------------------------------------------------
-
-FIXTURES = Path(__file__).parents[2] / "fixtures"
-CASES = [(f, case) for f in [W3C] for case in sorted((FIXTURES / f.name).glob("*.log"))]
-
-
-@pytest.mark.parametrize(("fmt", "case"), CASES, ids=[f"{f.name}/{c.stem}" for f, c in CASES])
-def test_fixture_parses_through_the_pipeline_and_detects_as_its_folder(fmt, case, monkeypatch):
-    monkeypatch.setitem(FORMATS, fmt.name, fmt)  # as once registered
-    result, events = parse_file(case, log_format=fmt.name)
-    assert events.schema == STORE_SCHEMA
-    assert result.events + result.rejected + result.skipped == result.lines
-    assert result.events == events.height > 0
-    assert detect(head_lines(case), formats=REGISTRY).fmt is fmt

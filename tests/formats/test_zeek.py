@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import pytest
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
 from shadowscan.formats.zeek import ZeekJson, ZeekTsv
-from shadowscan.schema import EVENT_SCHEMA
+from tests.formats.common import PEER, assert_parsed_schema, needs_peer, parse, peer, peer_frame
 
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
 TSV, JSON = ZeekTsv(), ZeekJson()
 
 HEADER = [
@@ -33,17 +31,6 @@ def tsv(*cells: str) -> str:
     return "\t".join(cells)
 
 
-def frame(lines: list[str], first: int = 1) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(first, first + len(lines)), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(fmt, lines: list[str], ctx: ParseContext | None = None, first: int = 1) -> pl.DataFrame:
-    return fmt.parse(frame(lines, first), ctx or ParseContext())
-
-
 def http_line(host="chatgpt.com", uri="/backend-api/conversation", method="POST") -> str:
     return tsv(
         "1764547200.000001", "CmWd1R3fNBw3Jf0Mc4", "10.0.0.7", "51234", "104.18.32.47", "80",
@@ -59,19 +46,11 @@ def dns_line(query="claude.ai") -> str:
 
 
 @pytest.mark.parametrize("fmt", [TSV, JSON], ids=lambda f: f.name)
-def test_samples_are_a_parseable_file_head(fmt):
+def test_samples_are_events_of_unknown_verdict_with_the_event_schema_dtypes(fmt):
     out = parse(fmt, list(fmt.samples))
     assert out.height >= 2
-    assert out["ok"].all()
-    assert fmt.signature(list(fmt.samples))
     assert out["action"].unique().to_list() == ["unknown"]
-
-
-@pytest.mark.parametrize("fmt", [TSV, JSON], ids=lambda f: f.name)
-def test_output_columns_have_the_event_schema_dtypes(fmt):
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse(fmt, list(fmt.samples))
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
+    assert_parsed_schema(out)
 
 
 def test_registered_before_squid():
@@ -122,14 +101,22 @@ def test_tsv_fields_switch_mid_chunk():
     assert out["ok"].all()
 
 
-def test_tsv_data_before_any_header_is_rejected():
-    out = parse(TSV, [dns_line(), *DNS_HEAD, dns_line()])
-    assert out.select("source_line", "ok").rows() == [(1, False), (8, True)]
+CONN_HEAD = ["#separator \\x09", "#path\tconn", "#fields\tts\tuid\tid.orig_h\tid.resp_p"]
 
 
-def test_tsv_wrong_column_count_is_rejected():
-    lines = [*DNS_HEAD, dns_line(), dns_line() + "\textra", dns_line().rsplit("\t", 1)[0]]
-    assert parse(TSV, lines)["ok"].to_list() == [True, False, False]
+@pytest.mark.parametrize(
+    ("lines", "rows"),
+    [
+        pytest.param([dns_line(), *DNS_HEAD, dns_line()], [(1, False), (8, True)],
+                     id="data before any header"),
+        pytest.param([*DNS_HEAD, dns_line(), dns_line() + "\textra", dns_line().rsplit("\t", 1)[0]],
+                     [(7, True), (8, False), (9, False)], id="wrong column count"),
+        pytest.param([*CONN_HEAD, tsv("1764547200.5", "C1", "10.0.0.3", "443")], [(4, False)],
+                     id="unsupported log"),
+    ],
+)  # fmt: skip
+def test_tsv_rejected_lines(lines, rows):
+    assert parse(TSV, lines).select("source_line", "ok").rows() == rows
 
 
 def test_tsv_unset_and_empty_are_null():
@@ -164,11 +151,6 @@ def test_tsv_columns_by_name_and_kind_guessed_without_path():
     row = parse(TSV, [*head, line]).row(0, named=True)
     assert (row["event_kind"], row["host_raw"], row["port"]) == ("tls", "gemini.google.com", 443)
     assert (row["client_ip"], row["ok"]) == ("10.0.0.3", True)
-
-
-def test_tsv_unsupported_log_is_rejected():
-    head = ["#separator \\x09", "#path\tconn", "#fields\tts\tuid\tid.orig_h\tid.resp_p"]
-    assert not parse(TSV, [*head, tsv("1764547200.5", "C1", "10.0.0.3", "443")])["ok"].any()
 
 
 def test_tsv_escapes_are_kept():
@@ -240,31 +222,9 @@ def peer_files() -> list[Path]:
     return sorted(p for kind in ("dns", "http", "ssl") for p in (PEER / f"zeek-{kind}").iterdir())
 
 
-def read_lines(path: Path) -> list[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as f:
-        return f.read().splitlines()
-
-
-def peer_frame(path: Path) -> pl.DataFrame:
-    return frame(read_lines(path)).filter(pl.col("line").str.strip_chars() != "")
-
-
-def peer(rel: str) -> Path:
-    if not PEER.is_dir():
-        pytest.skip(f"{PEER} is absent")
-    return PEER / rel
-
-
-PEER_PARAMS = [pytest.param(p, id=f"{p.parent.name}/{p.name}") for p in peer_files()] or [
-    pytest.param(None, id="no-peer-logs")
-]
-
-
-@pytest.mark.parametrize("path", PEER_PARAMS)
+@needs_peer
+@pytest.mark.parametrize("path", peer_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_peer_file(path):
-    if path is None:
-        pytest.skip(f"{PEER} is absent")
     lines = peer_frame(path)
     matching = [f for f in (TSV, JSON) if f.signature(lines["line"].head(50).to_list())]
     assert len(matching) == 1

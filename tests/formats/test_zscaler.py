@@ -6,38 +6,25 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from shadowscan.enrich.hosts import normalise_host
-from shadowscan.enrich.identity import user_expr
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
-from shadowscan.ingest.detect import MIN_SCORE, detect, trial
+from shadowscan.ingest.detect import detect
 from shadowscan.ingest.reader import head_lines
-from shadowscan.schema import EVENT_SCHEMA
-
-PEER = Path(__file__).parents[3] / "shared" / "peer-logs"
-NSS = FORMATS["zscaler"]
-MINE = (
-    FORMATS["suricata"],
-    FORMATS["ecs-json"],
-    NSS,
-    FORMATS["umbrella-dns"],
-    FORMATS["umbrella-proxy"],
+from tests.formats.common import (
+    assert_parsed_schema,
+    clean_user,
+    expected_docs,
+    expected_host,
+    get,
+    parse,
+    peer,
+    peer_frame,
 )
-REGISTRY = FORMATS
 
-
-def frame(lines: list[str], first: int = 1) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_line": range(first, first + len(lines)), "line": lines},
-        schema={"source_line": pl.Int64, "line": pl.String},
-    )
-
-
-def parse(lines: list[str], ctx: ParseContext | None = None, first: int = 1) -> pl.DataFrame:
-    return NSS.parse(frame(lines, first), ctx or ParseContext())
+NSS = FORMATS["zscaler"]
 
 
 def record(feed: str = "web", **event: str) -> str:
@@ -75,27 +62,9 @@ TSV = "2025-12-01 10:00:00\talice@acme.example\tNone\tchatgpt.com\tAllowed\t10.0
 # --- samples, signature, schema ----------------------------------------------------------
 
 
-def test_samples_are_a_parseable_file_head_and_detect_as_zscaler():
-    out = parse(list(NSS.samples))
-    assert out.height == len(NSS.samples)
-    assert out["ok"].all()
-    assert NSS.signature(list(NSS.samples))
-    assert detect(list(NSS.samples), formats=REGISTRY).fmt is NSS
-
-
-def test_output_columns_have_the_event_schema_dtypes():
-    expected = {**EVENT_SCHEMA, "host_raw": pl.String, "ok": pl.Boolean}
-    out = parse([*NSS.samples, "garbage 1", HEADER, TSV])
-    assert {name: expected[name] for name in out.columns} == dict(out.schema)
-
-
-@pytest.mark.parametrize(
-    "fmt", [f for f in REGISTRY.values() if f is not NSS], ids=lambda f: f.name
-)
-def test_no_other_format_reads_the_samples_and_zscaler_reads_no_others(fmt):
-    ours, theirs = list(NSS.samples), list(fmt.samples)
-    assert not (fmt.signature(ours) and trial(fmt, ours)[0] >= MIN_SCORE)
-    assert not (NSS.signature(theirs) and trial(NSS, theirs)[0] >= MIN_SCORE)
+def test_every_sample_is_an_event_and_the_output_has_the_event_schema_dtypes():
+    assert parse(NSS, list(NSS.samples)).height == len(NSS.samples)
+    assert_parsed_schema(parse(NSS, [*NSS.samples, "garbage 1", HEADER, TSV]))
 
 
 def test_signature():
@@ -109,7 +78,7 @@ def test_signature():
 
 
 def test_json_web_fields():
-    out = parse([WEB, CONNECT])
+    out = parse(NSS, [WEB, CONNECT])
     web, connect = out.rows(named=True)
     assert web["ts"] == datetime(2025, 12, 1, 10, tzinfo=UTC)
     assert (web["event_kind"], web["client_ip"], web["user_raw"]) == (
@@ -133,7 +102,7 @@ def test_json_web_fields():
 def test_json_dns_records_and_other_feeds():
     fw = record("fw", datetime="Mon Dec  1 10:00:03 2025", csip="10.0.0.5", action="Allow")
     audit = record("audit", time="Mon Dec  1 10:00:04 2025", action="SIGN_IN", clientip="10.0.0.1")
-    out = parse([DNS, fw, audit, WEB])
+    out = parse(NSS, [DNS, fw, audit, WEB])
     assert out["source_line"].to_list() == [1, 4]  # firewall and audit records are skipped
     dns = out.row(0, named=True)
     assert (dns["event_kind"], dns["host_raw"], dns["method"]) == (
@@ -149,7 +118,7 @@ def test_json_none_and_na_are_nulls_and_host_falls_back():
         time="Mon Dec  1 10:00:00 2025", url="None", hostname="copilot.microsoft.com",
         requestmethod="NA", status="NA", ClientIP="10.0.0.5", action="Allowed",
     )  # fmt: skip
-    r = parse([line]).row(0, named=True)
+    r = parse(NSS, [line]).row(0, named=True)
     assert (r["host_raw"], r["method"], r["status"], r["url_path"]) == (
         "copilot.microsoft.com", None, None, None,
     )  # fmt: skip
@@ -160,12 +129,12 @@ def test_bad_lines_are_rejected():
     bad = ["not an nss record 42", '{ "sourcetype" : "zscalernss-web", "event" :{"ti',
            record(time="yesterday", eurl="chatgpt.com", action="Allowed"),
            record("dns", datetime="Mon Dec  1 10:00:00 2025", clt_sip="10.0.0.1")]  # fmt: skip
-    out = parse([WEB, *bad, CONNECT])
+    out = parse(NSS, [WEB, *bad, CONNECT])
     assert out["ok"].to_list() == [True, False, False, False, False, True]
     # a web record without URL or host is still a web event, as for Zeek
     no_url = record(time="Mon Dec  1 10:00:00 2025", cip="10.0.0.1", action="Allowed")
     nobody = record(time="Mon Dec  1 10:00:00 2025", eurl="chatgpt.com", action="Allowed")
-    assert parse([no_url, nobody])["ok"].to_list() == [True, False]  # who made it is needed
+    assert parse(NSS, [no_url, nobody])["ok"].to_list() == [True, False]  # who made it is needed
 
 
 def test_syslog_wrapped_and_crlf():
@@ -174,7 +143,7 @@ def test_syslog_wrapped_and_crlf():
         "<13>1 2025-12-01T10:00:00Z nss01 nss - - - " + DNS,
         CONNECT + "\r",
     ]
-    out = parse(lines)
+    out = parse(NSS, lines)
     assert out["host_raw"].to_list() == ["chatgpt.com", "gemini.google.com", "claude.ai:443"]
     assert out["ok"].all()
 
@@ -192,7 +161,7 @@ SAMPLE_CSV = (
 def test_csv_before_any_header_uses_the_sample_layout():
     older = SAMPLE_CSV.rsplit(",", 1)[0]  # feeds from before `keyprotectiontype`
     short = SAMPLE_CSV.rsplit(",", 3)[0]
-    out = parse([SAMPLE_CSV, older, short])
+    out = parse(NSS, [SAMPLE_CSV, older, short])
     r = out.row(0, named=True)
     assert (r["ts"], r["user_raw"], r["host_raw"], r["url_path"]) == (
         datetime(2022, 6, 20, 15, 29, 11, tzinfo=UTC), "new-gre", "ebay.com", "/",
@@ -210,7 +179,7 @@ def test_csv_before_any_header_uses_the_sample_layout():
 def test_tsv_header_names_the_columns_and_a_new_header_switches():
     csv_header = "time,login,eurl,action,cip"
     csv_row = '"Mon Dec  1 10:00:05 2025","dave@acme.example","claude.ai/new","Allowed","10.0.0.8"'
-    out = parse([HEADER, TSV, TSV + "\textra", csv_header, csv_row])
+    out = parse(NSS, [HEADER, TSV, TSV + "\textra", csv_header, csv_row])
     assert out.select("source_line", "host_raw", "ok").rows() == [
         (2, "chatgpt.com", True), (3, "chatgpt.com", False), (5, "claude.ai", True),
     ]  # fmt: skip
@@ -218,8 +187,8 @@ def test_tsv_header_names_the_columns_and_a_new_header_switches():
 
 def test_header_in_an_earlier_chunk():
     ctx = ParseContext()
-    assert parse([HEADER], ctx).height == 0  # headers are skipped, not returned
-    out = parse([TSV], ctx, first=2)
+    assert parse(NSS, [HEADER], ctx).height == 0  # headers are skipped, not returned
+    out = parse(NSS, [TSV], ctx, first=2)
     assert out.select("source_line", "host_raw", "ok").row(0) == (2, "chatgpt.com", True)
 
 
@@ -230,7 +199,7 @@ def test_naive_times_are_read_in_the_timezone_across_dst():
         record(time="Sun Oct 26 02:30:00 2025", eurl="a.example", cip="10.0.0.1"),  # repeated hour
         "2025-07-01 12:00:00\tx@acme.example\tNone\tb.example\tAllowed\t10.0.0.1\tGET\t200",
     ]
-    out = parse([*lines[:3], HEADER, lines[3]], ParseContext(timezone="Europe/Paris"))
+    out = parse(NSS, [*lines[:3], HEADER, lines[3]], ParseContext(timezone="Europe/Paris"))
     assert out["ts"].to_list() == [
         datetime(2025, 3, 30, 0, 30, tzinfo=UTC), None, datetime(2025, 10, 26, 0, 30, tzinfo=UTC),
         datetime(2025, 7, 1, 10, tzinfo=UTC),
@@ -241,18 +210,18 @@ def test_naive_times_are_read_in_the_timezone_across_dst():
 def test_a_wrong_weekday_and_epoch_time_are_tolerated():
     wrong = record(time="Thu Aug 29 09:20:35 2022", eurl="a.example", cip="10.0.0.1")
     epoch = record(epochtime="1764583200", eurl="a.example", cip="10.0.0.1")
-    assert parse([wrong, epoch])["ts"].to_list() == [
+    assert parse(NSS, [wrong, epoch])["ts"].to_list() == [
         datetime(2022, 8, 29, 9, 20, 35, tzinfo=UTC), datetime(2025, 12, 1, 10, tzinfo=UTC),
     ]  # fmt: skip
 
 
 def test_ipv6_clients():
     line = record(time="Mon Dec  1 10:00:00 2025", eurl="chatgpt.com", cip="2001:db8::5")
-    assert parse([line])["client_ip"].to_list() == ["2001:db8::5"]
+    assert parse(NSS, [line])["client_ip"].to_list() == ["2001:db8::5"]
 
 
 def test_empty_chunk():
-    assert parse([]).height == 0
+    assert parse(NSS, []).height == 0
 
 
 # --- real feeds from other projects -------------------------------------------------------
@@ -260,42 +229,25 @@ def test_empty_chunk():
 FILES = ["elastic-integrations__test-web.log", "sekoia__zscaler-zia.log"]
 
 
-def peer(name: str) -> Path:
-    path = PEER / "zscaler-nss" / name
-    if not path.is_file():
-        pytest.skip(f"{PEER} is absent")
-    return path
-
-
-def peer_frame(path: Path) -> pl.DataFrame:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return frame(lines).filter(pl.col("line").str.strip_chars() != "")
+def nss_file(name: str) -> Path:
+    """The peer Zscaler NSS feed `name`."""
+    return peer(f"zscaler-nss/{name}")
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_peer_file_is_detected_and_every_record_read(name):
-    path = peer(name)
-    assert detect(head_lines(path), formats=REGISTRY).fmt is NSS
+    path = nss_file(name)
+    assert detect(head_lines(path)).fmt is NSS
     out = NSS.parse(peer_frame(path), ParseContext())
     assert out["ok"].all()
 
 
 def test_peer_sekoia_feeds_read_and_skipped():
-    out = NSS.parse(peer_frame(peer("sekoia__zscaler-zia.log")), ParseContext())
+    out = NSS.parse(peer_frame(nss_file("sekoia__zscaler-zia.log")), ParseContext())
     # 3 audit, 2 CASB, 1 firewall and 3 tunnel records are skipped
     assert out.select("source_line", "event_kind").rows() == [
         (5, "dns"), (7, "http"), (8, "http"), (9, "http"),
     ]  # fmt: skip
-
-
-def dig(doc: dict, dotted: str):
-    for key in dotted.split("."):
-        doc = doc.get(key) if isinstance(doc, dict) else None
-    return doc
-
-
-def clean_user(name: str | None) -> str | None:
-    return pl.select(user_expr(pl.lit(name, pl.String))).item()
 
 
 def test_peer_values_match_the_expected_output():
@@ -304,17 +256,12 @@ def test_peer_values_match_the_expected_output():
     SEKOIA's `user.name` is the device owner (`deviceowner`); the logged-in user,
     which we read, is its `user.email`.
     """
-    path = peer("sekoia__zscaler-zia.log")
-    docs = json.loads(path.with_name(path.name + "-expected.json").read_text())["expected"]
+    path = nss_file("sekoia__zscaler-zia.log")
+    docs = expected_docs(path)
     out = NSS.parse(peer_frame(path), ParseContext())
     for r in out.iter_rows(named=True):
         doc = docs[r["source_line"] - 1]
-        host = (
-            dig(doc, "url.domain")
-            or dig(doc, "dns.question.name")
-            or dig(doc, "destination.domain")
-        )
-        assert normalise_host(r["host_raw"]) == normalise_host(host)
-        assert r["client_ip"] == dig(doc, "source.ip")
-        assert clean_user(r["user_raw"]) == clean_user(dig(doc, "user.email"))
+        assert normalise_host(r["host_raw"]) == normalise_host(expected_host(doc))
+        assert r["client_ip"] == get(doc, "source.ip")
+        assert clean_user(r["user_raw"]) == clean_user(get(doc, "user.email"))
         assert r["ts"] == datetime.fromisoformat(doc["@timestamp"])
