@@ -103,7 +103,7 @@ def _events(
     """
     tally = AiTally(matcher)
     for chunk in read_chunks(path, warnings=result.warnings):
-        parsed = fmt.parse(chunk.lines, ctx)
+        parsed = _parse(fmt, chunk.lines, ctx, result)
         events = normalise(parsed, hosts, fmt.name, str(path))
         _count(result, chunk, parsed, events)
         tally.add(events)
@@ -112,6 +112,17 @@ def _events(
         if events.height:
             yield events
     result.ai_events = tally.total()
+
+
+def _parse(fmt: LogFormat, lines: pl.DataFrame, ctx: ParseContext, result: FileResult):
+    """The parser's rows; should a parser fail on some content, that chunk's lines are
+    rejected and the failure reported, and the run goes on: content never stops it."""
+    try:
+        return fmt.parse(lines, ctx)
+    except Exception as exc:  # a parser bug must not cost the rest of a cron run
+        first, last = lines["source_line"].min(), lines["source_line"].max()
+        result.warnings.append(f"the {fmt.name} parser failed on lines {first}-{last}: {exc!r}")
+        return lines.select("source_line", pl.lit(False).alias("ok"))
 
 
 def _count(result: FileResult, chunk, parsed: pl.DataFrame, events: pl.DataFrame) -> None:

@@ -219,3 +219,21 @@ def test_progress_bar_only_on_a_terminal_and_not_with_quiet(tmp_path, quiet):
     assert ("━".encode() in tty.stdout) is not quiet
     piped = subprocess.run([_exe(), "ingest", "--store", tmp_path / "p", DEMO], capture_output=True)
     assert "━".encode() not in piped.stdout + piped.stderr
+
+
+def test_a_parser_failure_rejects_its_chunk_and_the_run_goes_on(tmp_path, monkeypatch):
+    from shadowscan.formats import FORMATS
+
+    def broken(chunk, ctx):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(FORMATS["zeek-json"], "parse", broken)
+    store = tmp_path / "s"
+    invoke("ingest", "--store", store, DEMO / "proxy")
+    result = invoke("ingest", "--store", store, "--log-format", "zeek-json", DEMO / "zeek")
+    assert result.exit_code == 0
+    assert "the zeek-json parser failed on lines 1-2" in " ".join(result.output.split())
+    doc = json.loads(invoke("report", "--store", store, "--format", "json").output)
+    # the proxy's 2 bad lines, then every line the broken parser was given: all of
+    # http.log (2), dns.log (12) and ssl.log (11), their header lines included
+    assert doc["ingest"]["rejected"] == 2 + 2 + 12 + 11

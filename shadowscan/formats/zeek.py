@@ -7,7 +7,6 @@ share one mapping onto the event schema.
 
 from __future__ import annotations
 
-import codecs
 import re
 from typing import Any
 
@@ -158,11 +157,18 @@ def _apply_header(line: str, layout: dict[str, Any]) -> None:
     # `#separator \x09` (and btest's masked `#open XXXX`) use a space, not the separator.
     value = rest[len(sep) :] if rest.startswith(sep) else rest[1:]
     if key == "separator":
-        layout[key] = codecs.decode(value, "unicode_escape")
+        layout[key] = _separator(value, layout[key])
     elif key == "fields":
         layout[key] = tuple(value.split(sep))
     elif key in ("path", "empty_field", "unset_field"):
         layout[key] = value
+
+
+def _separator(value: str, current: str) -> str:
+    """`\\x09` or a literal character; anything else (empty, `\\x`) keeps the current one."""
+    if re.fullmatch(r"\\x[0-9A-Fa-f]{2}", value):
+        return chr(int(value[2:], 16))
+    return value if len(value) == 1 else current
 
 
 def _tsv_kind(layout: dict[str, Any]) -> str | None:
