@@ -8,7 +8,8 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.jsonl import JsonPath, json_fields, unwrapped
+from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.syslog import unwrapped
 
 #: ECS fields read, by the name used here.
 _ECS = {
@@ -82,7 +83,7 @@ class EcsJson(LogFormat):
         )
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        raw = json_fields(unwrapped(chunk, "{"), _ECS_PATHS)
+        raw = json_fields(unwrapped(chunk), _ECS_PATHS)
         fields = raw.select(
             pl.coalesce(f"{name}.nested", f"{name}.dotted").alias(name) for name in _ECS
         )

@@ -11,27 +11,11 @@ from collections.abc import Iterable, Mapping
 
 import polars as pl
 
-from shadowscan.formats.syslog import unwrap
-
 #: Where a JSON value sits: keys from the top; an int picks a list element.
 JsonPath = tuple[str | int, ...]
 
 #: Runs this short are read key by key with JSONPath rather than halved further.
 _SMALL_RUN = 32
-
-
-def unwrapped(chunk: pl.DataFrame, starts: str) -> pl.DataFrame:
-    """The chunk with the syslog header cut from lines that do not start with `starts`.
-
-    Most files carry no syslog header at all, so the three header regexes run
-    only when some line does not start as the bare record would.
-    """
-    line = pl.col("line")
-    bare = line.str.strip_chars_start().str.starts_with(starts)
-    if chunk.height == 0 or chunk.select(bare.all()).item():
-        return chunk
-    msg = unwrap(line).struct.field("msg")
-    return chunk.with_columns(pl.when(bare).then(line).otherwise(msg).alias("line"))
 
 
 def json_fields(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame:

@@ -6,7 +6,8 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.jsonl import JsonPath, json_fields, unwrapped
+from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.syslog import unwrapped
 
 #: EVE keys read; DNS v1/v2 put the query at the top of `dns`, v3 in `dns.queries[0]`.
 _PATHS: dict[str, JsonPath] = {
@@ -70,7 +71,7 @@ class SuricataEve(LogFormat):
         return any("{" in line and '"event_type"' in line for line in head[:10])
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        raw = json_fields(unwrapped(chunk, "{"), _PATHS)
+        raw = json_fields(unwrapped(chunk), _PATHS)
         frame = pl.concat([chunk.select("source_line"), raw], how="horizontal").lazy()
         return _events(frame.with_columns(_event_type().alias("event_type"))).collect()
 

@@ -112,3 +112,8 @@ def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
     return parts.with_columns(
         msg.str.replace(r"^\s*<\d{1,3}>", "").alias("msg"), stamp.alias("syslog_time")
     ).drop("_std", "_bare")
+
+
+def unwrapped(chunk: pl.DataFrame) -> pl.DataFrame:
+    """`chunk` (`source_line`, `line`) with each line's syslog header, if any, removed."""
+    return strip_syslog(chunk).select("source_line", pl.col("msg").alias("line"))

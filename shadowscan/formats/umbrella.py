@@ -11,8 +11,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import rcode_number, split_url, to_int
-from shadowscan.formats.jsonl import unwrapped
+from shadowscan.formats.fields import quoted_fields, rcode_number, split_url, to_int
+from shadowscan.formats.syslog import unwrapped
 
 #: Identity types Umbrella gives a directory user (the docs say `AD User`, logs `AD Users`).
 _USER_TYPES = ["AD Users", "AD User"]
@@ -218,63 +218,6 @@ def _user(first: pl.Expr, identities: pl.Expr, types: pl.Expr) -> pl.Expr:
 
 def _cells(chunk: pl.DataFrame, width: int) -> pl.DataFrame:
     """`source_line`, the first `width` fields `c0`… and the field count `n` (capped above it)."""
-    lines = unwrapped(chunk, '"').select(
-        "source_line", pl.col("line").str.strip_chars().alias("line")
-    )
+    lines = unwrapped(chunk).select("source_line", pl.col("line").str.strip_chars().alias("line"))
     fields = quoted_fields(lines.get_column("line"), width + 1)
     return pl.concat([lines.select("source_line"), fields], how="horizontal")
-
-
-def quoted_fields(lines: pl.Series, width: int, separator: str = ",") -> pl.DataFrame:
-    """The first `width` fields `c0`… of CSV lines and their count `n`, one row per line.
-
-    Fields may be `"`-quoted (`""` is a quote inside); a missing field is null.
-
-    Polars' multi-threaded CSV reader does the work. A space after a separator
-    (`"a", "b"`) is dropped first, or the reader would take the quotes
-    literally. A stray quote would make the reader run on into the next line;
-    then the row count shows it and a regular expression splits each line alone.
-    """
-    names = [f"c{i}" for i in range(width)]
-    if lines.len() == 0:
-        return pl.DataFrame(schema={**dict.fromkeys(names, pl.String), "n": pl.Int32})
-    gap = f'"{separator} '
-    tidy = lines.to_frame("line").select(
-        pl.when(pl.col("line").str.contains(gap, literal=True))
-        .then(pl.col("line").str.replace_all(f'"{separator}\\s+"', f'"{separator}"'))
-        .otherwise(pl.col("line"))
-    )["line"]
-    try:
-        frame = pl.read_csv(
-            tidy.str.join("\n").item().encode(),
-            has_header=False,
-            separator=separator,
-            quote_char='"',
-            schema=dict.fromkeys(names, pl.String),
-            missing_columns="insert",
-            extra_columns="ignore",
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError:
-        frame = None
-    if frame is None or frame.height != lines.len():
-        frame = _split_each(tidy, names, separator)
-    present = [pl.when(pl.col(name).is_not_null()).then(i + 1) for i, name in enumerate(names)]
-    return frame.with_columns(pl.max_horizontal(present).fill_null(0).alias("n"))
-
-
-def _split_each(lines: pl.Series, names: list[str], separator: str) -> pl.DataFrame:
-    """Split each line alone: quoted fields (`""` is a quote) or bare ones."""
-    sep = "\\t" if separator == "\t" else separator
-    pattern = f'(?:^|{sep})(?:"(?:[^"]|"")*"|[^{sep}"]*)'
-    cells = lines.to_frame("line").select(pl.col("line").str.extract_all(pattern).alias("cells"))
-
-    def cell(i: int) -> pl.Expr:
-        raw = pl.col("cells").list.get(i, null_on_oob=True)
-        bare = raw if i == 0 else raw.str.slice(1)  # later matches start with the separator
-        quoted = bare.str.starts_with('"') & bare.str.ends_with('"') & (bare.str.len_chars() > 1)
-        inner = bare.str.slice(1, bare.str.len_chars() - 2).str.replace_all('""', '"', literal=True)
-        return pl.when(quoted).then(inner).otherwise(bare).alias(names[i])
-
-    return cells.select(cell(i) for i in range(len(names)))

@@ -10,7 +10,7 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, split_url, to_int
 from shadowscan.formats.keyvalue import proxy_verdict, query_suffix
-from shadowscan.formats.syslog import local_time, strip_syslog
+from shadowscan.formats.syslog import local_time, unwrapped
 from shadowscan.schema import UTC_MICROS
 
 _STATE = "w3c"
@@ -83,7 +83,7 @@ class W3cExtended(LogFormat):
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         """Cut the chunk at directives; each run of data lines uses the layout in force."""
         layout = ctx.state.setdefault(_STATE, dict(_EMPTY_LAYOUT))
-        lines = strip_syslog(chunk).select("source_line", pl.col("msg").alias("line"))
+        lines = unwrapped(chunk)
         directives = lines.with_row_index("i").filter(pl.col("line").str.starts_with("#"))
         parts, start = [], 0
         for i, line in directives.select("i", "line").iter_rows():

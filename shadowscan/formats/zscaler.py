@@ -13,10 +13,9 @@ from urllib.parse import unquote
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, split_url, to_int
-from shadowscan.formats.jsonl import JsonPath, json_fields, unwrapped
-from shadowscan.formats.syslog import local_time
-from shadowscan.formats.umbrella import quoted_fields
+from shadowscan.formats.fields import epoch_seconds, quoted_fields, split_url, to_int
+from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.syslog import local_time, unwrapped
 
 #: Event field → the NSS names it may go by (JSON keys; CSV headers compare lower-cased).
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -105,7 +104,7 @@ class ZscalerNss(LogFormat):
         )
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        lines = unwrapped(chunk, "{")
+        lines = unwrapped(chunk)
         is_json = pl.col("line").str.strip_chars_start().str.starts_with("{")
         parts = [_json_fields(lines.filter(is_json))]
         parts += _text_fields(lines.filter(~is_json), ctx)

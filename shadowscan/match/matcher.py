@@ -69,23 +69,19 @@ class HostMatcher:
     def match_hosts(self, hosts: pl.Series) -> pl.DataFrame:
         """One row per matched unique host: host, service_id, signal, plan, rule."""
         unique = hosts.drop_nulls().unique().to_frame("host")
+        if unique.is_empty() or not self._label_counts:
+            return pl.DataFrame(schema={"host": pl.String, **MATCH_COLUMNS})
         labels = pl.col("host").str.split(".")
         count = labels.list.len().cast(pl.Int32)
-        candidates = (
-            pl.concat(
-                unique.filter(count >= n).select(
-                    "host",
-                    labels.list.slice(-n).list.join(".").alias("pattern"),
-                    pl.lit(n, pl.Int32).alias("labels"),
-                    (count == n).alias("whole"),
-                )
-                for n in self._label_counts
+        candidates = pl.concat(
+            unique.filter(count >= n).select(
+                "host",
+                labels.list.slice(-n).list.join(".").alias("pattern"),
+                pl.lit(n, pl.Int32).alias("labels"),
+                (count == n).alias("whole"),
             )
-            if self._label_counts
-            else pl.DataFrame()
+            for n in self._label_counts
         )
-        if candidates.is_empty():
-            return pl.DataFrame(schema={"host": pl.String, **MATCH_COLUMNS})
         hits = candidates.join(self._hosts, on=["pattern", "labels"])
         hits = hits.filter((pl.col("kind") == "suffix") | pl.col("whole"))
         best = hits.sort(

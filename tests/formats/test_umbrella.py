@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from shadowscan.enrich.hosts import normalise_host
-from shadowscan.formats import FORMATS, umbrella
+from shadowscan.formats import FORMATS, fields
 from shadowscan.formats.base import ParseContext
-from shadowscan.formats.umbrella import quoted_fields
+from shadowscan.formats.fields import quoted_fields
 from shadowscan.ingest.detect import detect
 from shadowscan.ingest.reader import head_lines
 from tests.formats.common import (
@@ -170,7 +170,7 @@ def test_the_csv_reader_reads_wide_ragged_chunks_without_the_fallback(monkeypatc
     def fail(*args):
         raise AssertionError("fell back to splitting line by line")
 
-    monkeypatch.setattr(umbrella, "_split_each", fail)
+    monkeypatch.setattr(fields, "_split_each", fail)
     wide = V5 + ',"x"' * 30
     out = quoted_fields(pl.Series([wide, OLD, V5]), 14)
     assert out["n"].to_list() == [14, 10, 13]
