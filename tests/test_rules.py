@@ -21,8 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shadowscan.errors import RuleError
+from shadowscan.match.cases import CaseResult, run_cases
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.match.matcher import AiTally, HostMatcher
+from shadowscan.match.service import Case
 
 CATALOGUE = load_catalogue()
 MATCHER = HostMatcher(CATALOGUE)
@@ -33,34 +35,29 @@ CORE_SERVICES = [
 ]  # fmt: skip
 
 
-def _embedded_cases() -> list:
-    cases = []
-    for sid, service in CATALOGUE.services.items():
-        for text, signal, plan in service.must_match:
-            cases.append(pytest.param(sid, text, (signal, plan), id=f"{sid}:match:{text}"))
-        for text in service.must_not_match:
-            cases.append(pytest.param(sid, text, None, id=f"{sid}:no_match:{text}"))
-    return cases
+RESULTS = run_cases(CATALOGUE, MATCHER)
 
 
-@pytest.mark.parametrize(("service_id", "text", "expected"), _embedded_cases())
-def test_embedded_case(service_id: str, text: str, expected: tuple[str, str | None] | None):
-    hit = MATCHER.match_one(text)
-    if expected is None:
-        assert hit is None or hit.service_id != service_id
-        return
-    signal, plan = expected
-    assert hit is not None, f"{text!r} matches nothing"
-    assert (hit.service_id, hit.signal) == (service_id, signal)
-    if plan is not None:
-        assert hit.plan == plan
+@pytest.mark.parametrize(
+    "result", [pytest.param(r, id=f"{r.service_id}:{r.input}") for r in RESULTS]
+)
+def test_embedded_case(result: CaseResult) -> None:
+    assert result.got == result.expected, result.input
+
+
+def test_embedded_cases_agree_with_match_one() -> None:
+    """The vectorised case runner and the one-at-a-time path give the same answers."""
+    for result in RESULTS[:: max(1, len(RESULTS) // 50)]:
+        hit = MATCHER.match_one(result.input)
+        got = "no match" if hit is None else f"{hit.service_id} {hit.signal}"
+        assert got == " ".join(result.got.split()[:2]), result
 
 
 # --- repository invariants -------------------------------------------------------------
 
 
 def test_case_ids_are_unique() -> None:
-    ids = Counter(param.id for param in _embedded_cases())
+    ids = Counter((r.service_id, r.input) for r in RESULTS)
     assert [case for case, n in ids.items() if n > 1] == []
 
 
@@ -146,7 +143,7 @@ def _good(pattern: str, category: str = "chat", signal: str = "ui") -> str:
 def test_a_good_rule_folder_loads(tmp_path: Path) -> None:
     catalogue = load_catalogue(_rules_dir(tmp_path, {"good.toml": _good("good.example")}))
     assert list(catalogue.services) == ["good"]
-    assert catalogue.services["good"].must_match == (("good.example", "ui", None),)
+    assert catalogue.services["good"].must_match == (Case("good.example", "good", "ui", None),)
 
 
 def test_loading_lists_every_problem_with_its_file(tmp_path: Path) -> None:
@@ -164,13 +161,13 @@ def test_loading_lists_every_problem_with_its_file(tmp_path: Path) -> None:
         load_catalogue(root)
     problems = caught.value.message.splitlines()[1:]
     expected = {
-        "bad-toml.toml": "line 1",
-        "unknown-category.toml": "unknown category 'nope'",
-        "bad-signal.toml": "signal must be one of",
-        "no-name.toml": "missing name",
+        "bad-toml.toml:1: ": "line 1",
+        "unknown-category.toml:3: ": "unknown category 'nope'",
+        "bad-signal.toml:5: ": "signal: 'web' must be one of",
+        "no-name.toml: ": "missing name",
     }
-    for name, what in expected.items():
-        assert any(f"services/{name}: " in p and what in p for p in problems), (name, problems)
+    for where, what in expected.items():
+        assert any(f"services/{where}" in p and what in p for p in problems), (where, problems)
     assert not any("good.toml" in p for p in problems)
 
 
@@ -182,7 +179,7 @@ def test_a_file_that_is_not_toml_is_one_problem(tmp_path: Path) -> None:
         load_catalogue(root)
     problems = caught.value.message.splitlines()[1:]
     assert len(problems) == 1, problems
-    assert "services/bad-toml.toml: " in problems[0]
+    assert "services/bad-toml.toml:1: " in problems[0]
     assert "line 1" in problems[0]
 
 
@@ -204,7 +201,7 @@ def test_a_file_that_is_not_toml_is_one_problem(tmp_path: Path) -> None:
 )
 def test_a_malformed_entry_is_a_rule_error(tmp_path: Path, text: str) -> None:
     root = _rules_dir(tmp_path, {"a.toml": text})
-    with pytest.raises(RuleError, match=r"services/a\.toml: "):
+    with pytest.raises(RuleError, match=r"services/a\.toml(:\d+)?: "):
         load_catalogue(root)
 
 

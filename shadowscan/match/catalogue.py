@@ -1,62 +1,38 @@
-"""Load the AI service catalogue: one TOML file per service under `rules/services/`.
+"""The AI service catalogue: what a service is, and loading the rule folders.
 
-Loading collects every problem, each with its file, before failing, so a
-rule author fixes them all in one pass. `rules/README.md` is the grammar.
+The bundled `rules/` describes the world; `--rules DIR` folders (a company's
+own AI gateway, a correction) are laid over it, a service with the same id
+replacing the bundled one. Loading collects every problem with its file and
+line before failing, so a rule author fixes them all in one pass.
 """
 
 from __future__ import annotations
 
-import tomllib
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shadowscan.errors import RuleError
+from shadowscan.match.rulefile import Problem, read_categories, read_service
+from shadowscan.match.service import (  # noqa: F401  (re-exported for callers)
+    USE_SIGNALS,
+    Exclusion,
+    HostRule,
+    PathRule,
+    Service,
+)
 
-SIGNALS = ("ui", "api", "auth", "static", "telemetry")
-#: Signals that make someone an AI user; the others are kept as evidence only.
-USE_SIGNALS = ("ui", "api", "auth")
-PLANS = ("personal", "business", "enterprise", "org-cloud", "unknown")
-MATCH_KINDS = ("exact", "suffix")
-
-
-@dataclass(frozen=True)
-class HostRule:
-    service_id: str
-    pattern: str
-    kind: str
-    signal: str
-    plan: str
-
-
-@dataclass(frozen=True)
-class PathRule:
-    service_id: str
-    host: str
-    prefix: str
-    signal: str
-    plan: str
-
-
-@dataclass(frozen=True)
-class Service:
-    id: str
-    name: str
-    vendor: str
-    category: str
-    homepage: str
-    aliases: tuple[str, ...] = ()
-    hosts: tuple[HostRule, ...] = ()
-    paths: tuple[PathRule, ...] = ()
-    #: (input, expected signal, expected plan or None) that must match this service
-    must_match: tuple[tuple[str, str, str | None], ...] = ()
-    must_not_match: tuple[str, ...] = ()
-    source: Path | None = None
+RULES_ENV = "SHADOWSCAN_RULES"
+"""Rule folders laid over the bundled catalogue, separated like PATH."""
 
 
 @dataclass
 class Catalogue:
     services: dict[str, Service] = field(default_factory=dict)
     categories: dict[str, str] = field(default_factory=dict)
+    #: (service id, the file it replaced) for local rules that override a service
+    overrides: list[tuple[str, Path]] = field(default_factory=list)
 
     @property
     def host_rules(self) -> list[HostRule]:
@@ -66,125 +42,69 @@ class Catalogue:
     def path_rules(self) -> list[PathRule]:
         return [rule for service in self.services.values() for rule in service.paths]
 
+    @property
+    def exclusions(self) -> list[Exclusion]:
+        return [rule for service in self.services.values() for rule in service.exclusions]
+
+    def resolve(self, service_id: str) -> str | None:
+        """The current id for an id or a former id (alias)."""
+        if service_id in self.services:
+            return service_id
+        for service in self.services.values():
+            if service_id in service.aliases:
+                return service.id
+        return None
+
 
 def default_rules_dir() -> Path:
     """`rules/` at the repository root (installed in editable mode or run from a checkout)."""
     return Path(__file__).resolve().parents[2] / "rules"
 
 
-def load_catalogue(root: Path | None = None) -> Catalogue:
-    """Read `root/categories.toml` and every `root/services/*.toml`."""
-    root = root or default_rules_dir()
-    errors: list[str] = []
-    categories = (_read(root / "categories.toml", errors) or {}).get("categories", {})
+def rule_dirs(extra: Iterable[Path] = ()) -> list[Path]:
+    """The bundled rules, then `$SHADOWSCAN_RULES` folders, then `--rules` folders."""
+    from_env = [Path(p) for p in os.environ.get(RULES_ENV, "").split(os.pathsep) if p]
+    return [default_rules_dir(), *from_env, *extra]
+
+
+def service_files(root: Path) -> list[Path]:
+    """A folder's rule files: `services/*.toml`, or `*.toml` directly in a local folder."""
+    nested = root / "services"
+    folder = nested if nested.is_dir() else root
+    return sorted(p for p in folder.glob("*.toml") if not p.name.startswith("_"))
+
+
+def gather(dirs: Sequence[Path]) -> tuple[Catalogue, list[Problem]]:
+    """Every service in `dirs` (later folders override earlier ones) and every problem."""
+    problems: list[Problem] = []
+    categories = read_categories(dirs[0] / "categories.toml", problems)
     catalogue = Catalogue(categories=categories)
-    for path in sorted((root / "services").glob("*.toml")):
-        doc = _read(path, errors)
-        if doc is None or _shape_errors(path, doc, errors):
+    for root in dirs:
+        if not root.is_dir():
+            problems.append(Problem(root, None, "no such rules folder"))
             continue
-        service = _service(path, doc, categories, errors)
-        if service is not None:
+        files = service_files(root)
+        if not files:
+            problems.append(Problem(root, None, "no rule files (*.toml) found"))
+        for path in files:
+            service = read_service(path, categories, problems)
+            if service is None:
+                continue
+            replaced = catalogue.services.get(service.id)
+            if replaced is not None:
+                catalogue.overrides.append((service.id, replaced.source))
             catalogue.services[service.id] = service
-    if not catalogue.services and not errors:
-        errors.append(f"{root / 'services'}: no rule files found")
+    return catalogue, problems
+
+
+def load_catalogue(root: Path | None = None, extra: Iterable[Path] = ()) -> Catalogue:
+    """The catalogue to match with: `root` (default: bundled plus local folders)."""
+    dirs = [root, *extra] if root is not None else rule_dirs(extra)
+    catalogue, problems = gather(dirs)
+    errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise RuleError(
-            f"{len(errors)} problem(s) in the rules:\n  " + "\n  ".join(errors),
-            hint="See rules/README.md for the rule file grammar.",
+            f"{len(errors)} problem(s) in the rules:\n  " + "\n  ".join(map(str, errors)),
+            hint="`shadowscan rules check` lists them; rules/README.md is the grammar.",
         )
     return catalogue
-
-
-def _read(path: Path, errors: list[str]) -> dict | None:
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except OSError as exc:
-        errors.append(f"{path}: {exc.strerror}")
-    except tomllib.TOMLDecodeError as exc:
-        errors.append(f"{path}: {exc}")
-    return None
-
-
-def _shape_errors(path: Path, doc: dict, errors: list[str]) -> bool:
-    """Record entries of the wrong shape (a string where a table belongs); True if any."""
-    found = []
-    for key in ("hosts", "paths"):
-        if not all(isinstance(entry, dict) for entry in doc.get(key, [])):
-            found.append(f"{path}: every [[{key}]] entry must be a table")
-    tests = doc.get("tests", {})
-    cases = tests.get("match", []) if isinstance(tests, dict) else None
-    if cases is None or not all(
-        isinstance(c, dict) and "input" in c and "signal" in c for c in cases
-    ):
-        found.append(f"{path}: every [tests] match case needs an input and a signal")
-    no_match = tests.get("no_match", []) if isinstance(tests, dict) else None
-    if not isinstance(no_match, list) or not all(isinstance(x, str) for x in no_match):
-        found.append(f"{path}: [tests] no_match must be a list of strings")
-    errors.extend(found)
-    return bool(found)
-
-
-def _service(path: Path, doc: dict, categories: dict, errors: list[str]) -> Service | None:
-    sid = path.stem
-    missing = [k for k in ("name", "vendor", "category", "homepage") if k not in doc]
-    if missing:
-        errors.append(f"{path}: missing {', '.join(missing)}")
-        return None
-    if doc["category"] not in categories:
-        errors.append(f"{path}: unknown category {doc['category']!r}")
-    hosts = tuple(_host_rule(sid, path, h, errors) for h in doc.get("hosts", []))
-    paths = tuple(_path_rule(sid, path, p, errors) for p in doc.get("paths", []))
-    tests = doc.get("tests", {})
-    return Service(
-        id=sid,
-        name=doc["name"],
-        vendor=doc["vendor"],
-        category=doc["category"],
-        homepage=doc["homepage"],
-        aliases=tuple(doc.get("aliases", ())),
-        hosts=hosts,
-        paths=paths,
-        must_match=tuple(
-            (case["input"], case["signal"], case.get("plan")) for case in tests.get("match", [])
-        ),
-        must_not_match=tuple(tests.get("no_match", [])),
-        source=path,
-    )
-
-
-def _host_rule(sid: str, path: Path, entry: dict, errors: list[str]) -> HostRule:
-    rule = HostRule(
-        service_id=sid,
-        pattern=str(entry.get("pattern", "")).lower().rstrip("."),
-        kind=entry.get("match", "suffix"),
-        signal=entry.get("signal", ""),
-        plan=entry.get("plan", "unknown"),
-    )
-    _check(path, f"host {rule.pattern!r}", rule.kind, rule.signal, rule.plan, errors)
-    if not rule.pattern:
-        errors.append(f"{path}: a [[hosts]] entry has no pattern")
-    return rule
-
-
-def _path_rule(sid: str, path: Path, entry: dict, errors: list[str]) -> PathRule:
-    rule = PathRule(
-        service_id=sid,
-        host=str(entry.get("host", "")).lower().rstrip("."),
-        prefix=entry.get("prefix", ""),
-        signal=entry.get("signal", ""),
-        plan=entry.get("plan", "unknown"),
-    )
-    _check(path, f"path {rule.host}{rule.prefix}", "exact", rule.signal, rule.plan, errors)
-    if not rule.host or not rule.prefix.startswith("/"):
-        errors.append(f"{path}: a [[paths]] entry needs a host and a prefix starting with /")
-    return rule
-
-
-def _check(path: Path, what: str, kind: str, signal: str, plan: str, errors: list[str]) -> None:
-    if kind not in MATCH_KINDS:
-        errors.append(f"{path}: {what}: match must be one of {', '.join(MATCH_KINDS)}")
-    if signal not in SIGNALS:
-        errors.append(f"{path}: {what}: signal must be one of {', '.join(SIGNALS)}")
-    if plan not in PLANS:
-        errors.append(f"{path}: {what}: plan must be one of {', '.join(PLANS)}")

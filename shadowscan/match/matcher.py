@@ -1,11 +1,12 @@
 """The catalogue compiled into Polars joins.
 
-Host rules become a table keyed by (pattern, number of labels). Each unique
-host is expanded into its own suffixes on label boundaries, so `chatgpt.com`
-can match `a.chatgpt.com` but never `fakechatgpt.com` or
-`chatgpt.com.evil.example`; the most specific rule wins (more labels, then
-exact before suffix). Path rules, for shared hosts such as `www.bing.com/chat`,
-are a second join on the few events whose host has one.
+Host rules become a table keyed by pattern. Each unique host whose last two
+labels end some pattern is expanded into its own suffixes on label
+boundaries, so `chatgpt.com` can match `a.chatgpt.com` but never
+`fakechatgpt.com` or `chatgpt.com.evil.example`; the most specific rule wins
+(more labels, then exact before suffix) and an exclusion beats them all. Path
+rules, for shared hosts such as `www.bing.com/chat`, are a second join on the
+few events whose host has one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shadowscan.enrich.hosts import normalise_host
+from shadowscan.enrich.hosts import HostTable
 from shadowscan.formats.fields import split_url
 from shadowscan.match.catalogue import Catalogue
 from shadowscan.memory import detached
@@ -40,14 +41,22 @@ class HostMatcher:
 
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
+        rules = [
+            (r.pattern, r.kind, r.service_id, r.signal, r.plan, False)
+            for r in catalogue.host_rules
+        ] + [(r.pattern, r.kind, r.service_id, None, None, True) for r in catalogue.exclusions]
         self._hosts = pl.DataFrame(
-            [
-                (r.pattern, r.pattern.count(".") + 1, r.kind, r.service_id, r.signal, r.plan)
-                for r in catalogue.host_rules
-            ],
-            schema=["pattern", "labels", "kind", "service_id", "signal", "plan"],
+            rules,
+            schema={
+                "pattern": pl.String,
+                "kind": pl.String,
+                "service_id": pl.String,
+                "signal": pl.String,
+                "plan": pl.String,
+                "exclude": pl.Boolean,
+            },
             orient="row",
-        ).with_columns(pl.col("labels").cast(pl.Int32))
+        ).with_columns(labels=pl.col("pattern").str.count_matches(".", literal=True) + 1)
         self._paths = pl.DataFrame(
             [(r.host, r.prefix, r.service_id, r.signal, r.plan) for r in catalogue.path_rules],
             schema={
@@ -60,33 +69,53 @@ class HostMatcher:
             orient="row",
         )
         self._label_counts = sorted(set(self._hosts["labels"].to_list()))
+        #: the last two labels of every pattern: a host ending otherwise matches nothing
+        self._roots = self._hosts.select(_last_two(pl.col("pattern")).unique())["pattern"]
 
     @property
     def path_hosts(self) -> pl.Series:
         """Hosts that only some paths make an AI service (`www.bing.com`)."""
         return self._paths["host"].unique()
 
-    def match_hosts(self, hosts: pl.Series) -> pl.DataFrame:
-        """One row per matched unique host: host, service_id, signal, plan, rule."""
+    def candidates(self, hosts: pl.Series) -> pl.DataFrame:
+        """Every host rule and exclusion that covers each host, with why it applies.
+
+        Columns: host, pattern, labels, kind, whole (the host is the pattern
+        itself), service_id, signal, plan, exclude. An `exact` rule only
+        covers its own host.
+        """
         unique = hosts.drop_nulls().unique().to_frame("host")
-        if unique.is_empty() or not self._label_counts:
-            return pl.DataFrame(schema={"host": pl.String, **MATCH_COLUMNS})
+        unique = unique.filter(_last_two(pl.col("host")).is_in(self._roots.implode()))
+        if unique.is_empty():
+            return self._hosts.clear().with_columns(host=pl.lit(None, pl.String), whole=True)
         labels = pl.col("host").str.split(".")
-        count = labels.list.len().cast(pl.Int32)
-        candidates = pl.concat(
+        count = labels.list.len()
+        suffixes = pl.concat(
             unique.filter(count >= n).select(
                 "host",
                 labels.list.slice(-n).list.join(".").alias("pattern"),
-                pl.lit(n, pl.Int32).alias("labels"),
                 (count == n).alias("whole"),
             )
             for n in self._label_counts
         )
-        hits = candidates.join(self._hosts, on=["pattern", "labels"])
-        hits = hits.filter((pl.col("kind") == "suffix") | pl.col("whole"))
-        best = hits.sort(
-            ["host", "labels", pl.col("kind") == "exact"], descending=[False, True, True]
-        ).unique("host", keep="first", maintain_order=True)
+        hits = suffixes.join(self._hosts, on="pattern")
+        return hits.filter((pl.col("kind") == "suffix") | pl.col("whole"))
+
+    def match_hosts(self, hosts: pl.Series) -> pl.DataFrame:
+        """One row per matched unique host: host, service_id, signal, plan, rule.
+
+        The most specific rule wins (more labels, then exact before suffix);
+        a host any exclusion covers matches nothing.
+        """
+        hits = self.candidates(hosts)
+        excluded = hits.filter("exclude").select("host").unique()
+        best = (
+            hits.filter(~pl.col("exclude"))
+            .join(excluded, on="host", how="anti")
+            .sort(["host", "labels", pl.col("kind") == "exact", "service_id"],
+                  descending=[False, True, True, False])  # fmt: skip
+            .unique("host", keep="first", maintain_order=True)
+        )
         return best.select(
             "host",
             "service_id",
@@ -103,16 +132,23 @@ class HostMatcher:
             matched = self._apply_paths(matched)
         return matched.sort("_row").drop("_row")
 
+    def paths_for(self, events: pl.DataFrame) -> pl.DataFrame:
+        """Every path rule covering each event (`_row`, `host`, `url_path`), longest first."""
+        return (
+            events.select("_row", "host", "url_path")
+            .join(self._paths, on="host")
+            .filter(_under(pl.col("url_path"), pl.col("prefix")))
+            .sort(pl.col("prefix").str.len_bytes(), "service_id", descending=[True, False])
+        )
+
     def _apply_paths(self, matched: pl.DataFrame) -> pl.DataFrame:
         on_shared = matched.filter(pl.col("host").is_in(self._paths["host"].implode()))
         if on_shared.is_empty():
             return matched
+        excluded = self.candidates(on_shared["host"]).filter("exclude").select("host")
         hits = (
-            on_shared.select("_row", "host", "url_path")
-            .join(self._paths, on="host")
-            .filter(_under(pl.col("url_path"), pl.col("prefix")))
-            .sort(pl.col("prefix").str.len_bytes(), descending=True)
-            .unique("_row", keep="first")
+            self.paths_for(on_shared.join(excluded, on="host", how="anti"))
+            .unique("_row", keep="first", maintain_order=True)
             .select(
                 "_row",
                 *(pl.col(c).alias(f"_p_{c}") for c in ("service_id", "signal", "plan")),
@@ -126,19 +162,27 @@ class HostMatcher:
             for c in MATCH_COLUMNS
         ).drop([f"_p_{c}" for c in MATCH_COLUMNS])
 
+    def match_inputs(self, texts: list[str]) -> pl.DataFrame:
+        """Hosts or URLs typed by a person: input, host, url_path and the match columns."""
+        authority, path = split_url(pl.col("input"))
+        frame = pl.DataFrame({"input": texts}, schema={"input": pl.String}).with_columns(
+            authority.alias("host_raw"), path.alias("url_path")
+        )
+        frame = frame.with_columns(pl.coalesce("host_raw", "input").alias("host_raw"))
+        hosts = HostTable().lookup(frame["host_raw"]).select("host_raw", "host")
+        frame = frame.join(hosts, on="host_raw", how="left", maintain_order="left")
+        return self.match_events(frame.drop("host_raw"))
+
     def match_one(self, host_or_url: str) -> Match | None:
         """Match a single host or URL, the way events are matched."""
-        authority, path = split_url(pl.lit(host_or_url))
-        row = pl.select(authority.alias("a"), path.alias("p")).row(0)
-        host = normalise_host(row[0] if row[0] is not None else host_or_url)
-        frame = pl.DataFrame(
-            {"host": [host], "url_path": [row[1]]},
-            schema_overrides={"host": pl.String, "url_path": pl.String},
-        )
-        hit = self.match_events(frame).row(0, named=True)
+        hit = self.match_inputs([host_or_url]).row(0, named=True)
         if hit["service_id"] is None:
             return None
         return Match(hit["service_id"], hit["signal"], hit["plan"], hit["rule"])
+
+
+def _last_two(host: pl.Expr) -> pl.Expr:
+    return host.str.extract(r"([^.]*\.[^.]*)$").alias(host.meta.output_name())
 
 
 def _under(path: pl.Expr, prefix: pl.Expr) -> pl.Expr:
