@@ -18,7 +18,7 @@ from shadowscan.ingest.detect import detect
 from shadowscan.ingest.discover import discover
 from shadowscan.ingest.reader import head_lines, read_chunks
 from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
-from shadowscan.match.catalogue import load_catalogue
+from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.normalise import normalise
 from shadowscan.schema import STORE_SCHEMA
@@ -36,12 +36,13 @@ def ingest(
     timezone: str = "UTC",
     year: int | None = None,
     progress: Progress | None = None,
+    catalogue: Catalogue | None = None,
 ) -> IngestSummary:
     """Ingest every log file under `paths` into `store`, one commit per file."""
     started = time.perf_counter()
     found = discover(paths)
     summary = IngestSummary(skipped=list(found.skipped))
-    matcher = HostMatcher(load_catalogue())
+    matcher = HostMatcher(catalogue or load_catalogue())
     hosts = HostTable()
     for path in found.files:
         fmt, reason = choose_format(path, log_format)

@@ -14,6 +14,14 @@ from shadowscan import __version__
 from shadowscan.analyse.aggregate import ai_events, build_report
 from shadowscan.analyse.period import Period, choose_period
 from shadowscan.cli.errors import ErrorBoundaryGroup, run
+from shadowscan.cli.options import (
+    output_option,
+    rules_option,
+    since_option,
+    store_option,
+    until_option,
+)
+from shadowscan.cli.rules import rules
 from shadowscan.cli.progress import ingest_progress, print_summary
 from shadowscan.errors import StoreError, UsageError
 from shadowscan.formats import FORMATS
@@ -22,19 +30,6 @@ from shadowscan.pipeline import ingest as run_ingest
 from shadowscan.report import export as exporter
 from shadowscan.report import jsonout, terminal
 from shadowscan.store.delta import EventStore, default_store_path
-
-store_option = click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Store folder [default: $SHADOWSCAN_STORE, else ./shadowscan-data].",
-)
-since_option = click.option("--since", help="Start: 7d, 24h, 2025-12-01 or an ISO time.")
-until_option = click.option("--until", help="End, same forms [default: newest event].")
-output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
-)
-
 
 def _store(path: Path | None, must_exist: bool = True) -> EventStore:
     store = EventStore(path or default_store_path())
@@ -66,7 +61,8 @@ def cli() -> None:
     help="Year of year-less times (syslog) [default: inferred from the file's date].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
-def ingest(paths, store, log_format, timezone, year, quiet) -> None:
+@rules_option
+def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs) -> None:
     """Read log files and folders (recursively, compressed or not) into the store."""
     _check_timezone(timezone)
     target = _store(store, must_exist=False)
@@ -79,6 +75,7 @@ def ingest(paths, store, log_format, timezone, year, quiet) -> None:
             timezone=timezone,
             year=year,
             progress=progress,
+            catalogue=load_catalogue(extra=rules_dirs),
         )
     if not quiet:
         print_summary(summary, Console(), err)
@@ -98,9 +95,10 @@ def ingest(paths, store, log_format, timezone, year, quiet) -> None:
     show_default=True,
 )
 @output_option
-def report(store, since, until, fmt, output) -> None:
+@rules_option
+def report(store, since, until, fmt, output, rules_dirs) -> None:
     """Which AI services are used, by whom, how much."""
-    result = build_report(_store(store), load_catalogue(), since, until)
+    result = build_report(_store(store), load_catalogue(extra=rules_dirs), since, until)
     if fmt == "json":
         _emit(jsonout.to_json(result), output)
     elif output:
@@ -116,12 +114,13 @@ def report(store, since, until, fmt, output) -> None:
 @until_option
 @click.option("--format", "fmt", type=click.Choice(exporter.EXPORT_FORMATS), required=True)
 @output_option
-def export(store, since, until, fmt, output) -> None:
+@rules_option
+def export(store, since, until, fmt, output, rules_dirs) -> None:
     """One record per AI-matched event, as JSON lines, CSV or Parquet."""
     events = _store(store)
     newest = events.events().select("ts").max().collect().item()
     period = choose_period(newest, since, until) if (since or until) else Period.everything()
-    frame = exporter.export_frame(ai_events(events, load_catalogue(), period))
+    frame = exporter.export_frame(ai_events(events, load_catalogue(extra=rules_dirs), period))
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give a file with -o.")
     exporter.write_export(frame, fmt, output or sys.stdout.buffer)
@@ -136,6 +135,9 @@ def formats() -> None:
     for fmt in FORMATS.values():
         table.add_row(fmt.name, fmt.title, ", ".join(fmt.fills) or "-")
     Console().print(table)
+
+
+cli.add_command(rules)
 
 
 def _check_timezone(name: str) -> None:

@@ -77,12 +77,16 @@ class HostMatcher:
         """Hosts that only some paths make an AI service (`www.bing.com`)."""
         return self._paths["host"].unique()
 
-    def candidates(self, hosts: pl.Series) -> pl.DataFrame:
-        """Every host rule and exclusion that covers each host, with why it applies.
+    def path_prefixes(self, host: str) -> list[str]:
+        return sorted(self._paths.filter(pl.col("host") == host)["prefix"].to_list())
+
+    def candidates(self, hosts: pl.Series, *, covering: bool = True) -> pl.DataFrame:
+        """Every host rule and exclusion whose pattern ends each host on a label boundary.
 
         Columns: host, pattern, labels, kind, whole (the host is the pattern
         itself), service_id, signal, plan, exclude. An `exact` rule only
-        covers its own host.
+        covers its own host; `covering=False` keeps the ones that do not, for
+        explaining why they did not apply.
         """
         unique = hosts.drop_nulls().unique().to_frame("host")
         unique = unique.filter(_last_two(pl.col("host")).is_in(self._roots.implode()))
@@ -99,7 +103,7 @@ class HostMatcher:
             for n in self._label_counts
         )
         hits = suffixes.join(self._hosts, on="pattern")
-        return hits.filter((pl.col("kind") == "suffix") | pl.col("whole"))
+        return hits.filter((pl.col("kind") == "suffix") | pl.col("whole")) if covering else hits
 
     def match_hosts(self, hosts: pl.Series) -> pl.DataFrame:
         """One row per matched unique host: host, service_id, signal, plan, rule.

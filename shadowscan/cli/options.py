@@ -1,0 +1,27 @@
+"""Option decorators shared by the commands, so each is spelled and documented once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+store_option = click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store folder [default: $SHADOWSCAN_STORE, else ./shadowscan-data].",
+)
+since_option = click.option("--since", help="Start: 7d, 24h, 2025-12-01 or an ISO time.")
+until_option = click.option("--until", help="End, same forms [default: newest event].")
+output_option = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+rules_option = click.option(
+    "--rules",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Extra rule folder laid over the bundled catalogue (repeatable; "
+    "also $SHADOWSCAN_RULES, separated by ':').",
+)

@@ -1,0 +1,182 @@
+"""`shadowscan rules …`: list, explain, check, test and export the catalogue."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from shadowscan.cli.options import output_option, rules_option
+from shadowscan.errors import ShadowscanError, UsageError
+from shadowscan.match.cases import run_cases
+from shadowscan.match.catalogue import load_catalogue, rule_dirs
+from shadowscan.match.explain import Explanation, explain
+from shadowscan.match.lint import check
+from shadowscan.match.matcher import HostMatcher
+from shadowscan.match.service import SIGNALS
+from shadowscan.report.safe import cell, visible
+from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)
+
+
+class RulesFailed(ShadowscanError):
+    """`rules check` or `rules test` found problems (already printed)."""
+
+
+@click.group()
+def rules() -> None:
+    """The AI service catalogue: what it knows and why a host matches."""
+
+
+@rules.command("list")
+@click.option("--category", help="Only this category.")
+@format_option
+@rules_option
+def list_services(category, fmt, rules_dirs) -> None:
+    """Every service: id, name, category, vendor, hosts and the reviewer's facts."""
+    catalogue = load_catalogue(extra=rules_dirs)
+    if category and category not in catalogue.categories:
+        raise UsageError(
+            f"unknown category {category!r}.", hint=f"Known: {', '.join(catalogue.categories)}."
+        )
+    services = [s for s in catalogue.services.values() if not category or s.category == category]
+    if fmt == "json":
+        sys.stdout.write(json.dumps([_service_doc(s) for s in services], indent=2) + "\n")
+        return
+    table = Table(title=f"{len(services)} AI services", title_justify="left")
+    for column in ("Id", "Name", "Category", "Vendor", "HQ", "Consumer training", "Hosts"):
+        table.add_column(column)
+    for s in services:
+        fact = {k: str(f.value) for k, f in s.facts.items()}
+        table.add_row(
+            *map(cell, (s.id, s.name, s.category, s.vendor)),
+            cell(fact.get("headquarters", "-")),
+            cell(fact.get("consumer_training", "-")),
+            cell(len(s.hosts) + len(s.paths)),
+        )
+    Console().print(table)
+
+
+def _service_doc(s) -> dict:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "vendor": s.vendor,
+        "category": s.category,
+        "homepage": s.homepage,
+        "aliases": list(s.aliases),
+        "facts": {k: {"value": f.value, "source": f.source} for k, f in s.facts.items()},
+        "hosts": [{"pattern": r.pattern, "match": r.kind, "signal": r.signal, "plan": r.plan}
+                  for r in s.hosts],  # fmt: skip
+        "paths": [{"host": r.host, "prefix": r.prefix, "signal": r.signal, "plan": r.plan}
+                  for r in s.paths],  # fmt: skip
+        "file": str(s.source),
+    }
+
+
+@rules.command("explain")
+@click.argument("host_or_url", nargs=-1, required=True)
+@format_option
+@rules_option
+def explain_command(host_or_url, fmt, rules_dirs) -> None:
+    """Which rule matches HOST_OR_URL, its signal and plan, and why other rules lost."""
+    matcher = HostMatcher(load_catalogue(extra=rules_dirs))
+    answers = [explain(matcher, text) for text in host_or_url]
+    if fmt == "json":
+        sys.stdout.write(json.dumps([_explanation_doc(a) for a in answers], indent=2) + "\n")
+        return
+    console = Console(soft_wrap=True)  # file:line stays on one line, for editors to follow
+    for answer in answers:
+        _print_explanation(console, answer)
+
+
+def _print_explanation(console: Console, e: Explanation) -> None:
+    head = Text(visible(e.input), style="bold")
+    if e.host and e.host != e.input:
+        head.append(f"  (host {visible(e.host)}" + (f", path {visible(e.url_path)})" if e.url_path else ")"))
+    console.print(head)
+    if e.winner:
+        w = e.winner
+        console.print(Text(f"  match: {w.service_id}  signal {w.signal}  plan {w.plan}", style="green"))
+        console.print(Text(f"  rule:  {w.kind} {visible(w.pattern)}  ({visible(w.where)})"))
+    else:
+        console.print(Text("  no match", style="yellow"))
+    for rule, why in e.rivals:
+        console.print(Text(f"  lost:  {rule.service_id} {rule.kind} {visible(rule.pattern)}: {why}"
+                           f"  ({visible(rule.where)})"))  # fmt: skip
+    for note in e.notes:
+        console.print(Text(f"  note:  {visible(note)}"))
+
+
+def _explanation_doc(e: Explanation) -> dict:
+    def rule(r):
+        return None if r is None else {k: getattr(r, k) for k in r.__dataclass_fields__}
+
+    return {
+        "input": e.input,
+        "host": e.host,
+        "url_path": e.url_path,
+        "match": rule(e.winner),
+        "rivals": [{"rule": rule(r), "why": why} for r, why in e.rivals],
+        "notes": e.notes,
+    }
+
+
+@rules.command("check")
+@rules_option
+def check_command(rules_dirs) -> None:
+    """Lint the rule files: bad fields, unknown fields, facts without sources, hosts claimed twice."""
+    catalogue, problems = check(rule_dirs(rules_dirs))
+    console = Console()
+    for problem in problems:
+        console.print(Text(f"{problem.severity}: {visible(problem)}"))
+    if problems:
+        raise RulesFailed(f"{len(problems)} problem(s) in {len(catalogue.services)} services.")
+    console.print(f"{len(catalogue.services)} services, no problems.")
+
+
+@rules.command("test")
+@rules_option
+def test_command(rules_dirs) -> None:
+    """Run every rule file's embedded match / no_match cases against the whole catalogue."""
+    catalogue = load_catalogue(extra=rules_dirs)
+    results = run_cases(catalogue)
+    failed = [r for r in results if not r.passed]
+    console = Console()
+    for r in failed:
+        console.print(Text(f"FAIL {r.service_id}: {visible(r.input)}: expected {r.expected}, "
+                           f"got {r.got}  ({catalogue.services[r.service_id].source})"))  # fmt: skip
+    summary = f"{len(results)} cases in {len(catalogue.services)} services"
+    if failed:
+        raise RulesFailed(f"{len(failed)} of {summary} failed.")
+    console.print(f"{summary}: all pass.")
+
+
+@rules.command("export")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option("--category", multiple=True, help="Only these categories (repeatable).")
+@click.option("--signal", multiple=True, type=click.Choice(SIGNALS),
+              help="Only rules with these signals [default: ui, api, auth].")  # fmt: skip
+@click.option("--service", multiple=True, help="Only these service ids (repeatable).")
+@output_option
+@rules_option
+def export_command(fmt, category, signal, service, output: Path | None, rules_dirs) -> None:
+    """Block or watch lists: Squid ACL, hosts, RPZ, Zeek Intel, Suricata, Sigma or CSV."""
+    catalogue = load_catalogue(extra=rules_dirs)
+    text = exporters()[fmt](select(catalogue, category, signal, service))
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
