@@ -66,4 +66,5 @@ def _pcre(text: str) -> str:
 
 
 def _msg(text: str) -> str:
-    return re.sub(r'[";\\|]', "", text)
+    """One line, without the characters that would end the option or the rule."""
+    return re.sub(r'[";\\|()]', "", " ".join(text.split()))
