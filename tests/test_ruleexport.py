@@ -57,8 +57,12 @@ def _selection_matcher() -> HostMatcher:
     """The matcher over the exported rules only: what an export should mean."""
     chosen = {(r.service_id, r.pattern, r.kind) for r in SELECTION.hosts}
     services = {
-        sid: replace(s, hosts=tuple(r for r in s.hosts if (sid, r.pattern, r.kind) in chosen),
-                     paths=(), exclusions=())  # fmt: skip
+        sid: replace(
+            s,
+            hosts=tuple(r for r in s.hosts if (sid, r.pattern, r.kind) in chosen),
+            paths=(),
+            exclusions=(),
+        )
         for sid, s in SELECTION.services.items()
     }
     return HostMatcher(replace(CATALOGUE, services=services))
@@ -284,7 +288,7 @@ def test_filters_narrow_the_export() -> None:
     assert list(one.services) == ["chatgpt"]
 
 
-_HOSTILE = '''name = "Evil\\"; sid:1; rev:1;) alert ip any any -> any any (msg:\\"x\\n#fields\\tX"
+_HOSTILE = """name = "Evil\\"; sid:1; rev:1;) alert ip any any -> any any (msg:\\"x\\n#fields\\tX"
 vendor = "=cmd|' /C calc'!A0"
 category = "chat"
 homepage = "https://evil.example/\\"\\n- x"
@@ -297,7 +301,7 @@ signal = "ui"
 [tests]
 match = [{ input = "ai.evil.example", signal = "ui" }]
 no_match = ["evil.example"]
-'''
+"""
 
 
 def test_a_hostile_local_rule_cannot_break_any_export(tmp_path: Path) -> None:

@@ -21,8 +21,8 @@ from shadowscan.cli.options import (
     store_option,
     until_option,
 )
-from shadowscan.cli.rules import rules
 from shadowscan.cli.progress import ingest_progress, print_summary
+from shadowscan.cli.rules import rules
 from shadowscan.errors import StoreError, UsageError
 from shadowscan.formats import FORMATS
 from shadowscan.match.catalogue import load_catalogue
@@ -30,6 +30,7 @@ from shadowscan.pipeline import ingest as run_ingest
 from shadowscan.report import export as exporter
 from shadowscan.report import jsonout, terminal
 from shadowscan.store.delta import EventStore, default_store_path
+
 
 def _store(path: Path | None, must_exist: bool = True) -> EventStore:
     store = EventStore(path or default_store_path())

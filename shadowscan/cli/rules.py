@@ -78,10 +78,14 @@ def _service_doc(s) -> dict:
         "homepage": s.homepage,
         "aliases": list(s.aliases),
         "facts": {k: {"value": f.value, "source": f.source} for k, f in s.facts.items()},
-        "hosts": [{"pattern": r.pattern, "match": r.kind, "signal": r.signal, "plan": r.plan}
-                  for r in s.hosts],  # fmt: skip
-        "paths": [{"host": r.host, "prefix": r.prefix, "signal": r.signal, "plan": r.plan}
-                  for r in s.paths],  # fmt: skip
+        "hosts": [
+            {"pattern": r.pattern, "match": r.kind, "signal": r.signal, "plan": r.plan}
+            for r in s.hosts
+        ],
+        "paths": [
+            {"host": r.host, "prefix": r.prefix, "signal": r.signal, "plan": r.plan}
+            for r in s.paths
+        ],
         "file": str(s.source),
     }
 
@@ -105,17 +109,25 @@ def explain_command(host_or_url, fmt, rules_dirs) -> None:
 def _print_explanation(console: Console, e: Explanation) -> None:
     head = Text(visible(e.input), style="bold")
     if e.host and e.host != e.input:
-        head.append(f"  (host {visible(e.host)}" + (f", path {visible(e.url_path)})" if e.url_path else ")"))
+        head.append(
+            f"  (host {visible(e.host)}" + (f", path {visible(e.url_path)})" if e.url_path else ")")
+        )
     console.print(head)
     if e.winner:
         w = e.winner
-        console.print(Text(f"  match: {w.service_id}  signal {w.signal}  plan {w.plan}", style="green"))
+        console.print(
+            Text(f"  match: {w.service_id}  signal {w.signal}  plan {w.plan}", style="green")
+        )
         console.print(Text(f"  rule:  {w.kind} {visible(w.pattern)}  ({visible(w.where)})"))
     else:
         console.print(Text("  no match", style="yellow"))
     for rule, why in e.rivals:
-        console.print(Text(f"  lost:  {rule.service_id} {rule.kind} {visible(rule.pattern)}: {why}"
-                           f"  ({visible(rule.where)})"))  # fmt: skip
+        console.print(
+            Text(
+                f"  lost:  {rule.service_id} {rule.kind} {visible(rule.pattern)}: {why}"
+                f"  ({visible(rule.where)})"
+            )
+        )
     for note in e.notes:
         console.print(Text(f"  note:  {visible(note)}"))
 
@@ -137,7 +149,7 @@ def _explanation_doc(e: Explanation) -> dict:
 @rules.command("check")
 @rules_option
 def check_command(rules_dirs) -> None:
-    """Lint the rule files: bad fields, unknown fields, facts without sources, hosts claimed twice."""
+    """Lint the rules: bad or unknown fields, facts without sources, hosts claimed twice."""
     catalogue, problems = check(rule_dirs(rules_dirs))
     console = Console()
     for problem in problems:
@@ -156,8 +168,12 @@ def test_command(rules_dirs) -> None:
     failed = [r for r in results if not r.passed]
     console = Console()
     for r in failed:
-        console.print(Text(f"FAIL {r.service_id}: {visible(r.input)}: expected {r.expected}, "
-                           f"got {r.got}  ({catalogue.services[r.service_id].source})"))  # fmt: skip
+        console.print(
+            Text(
+                f"FAIL {r.service_id}: {visible(r.input)}: expected {r.expected}, "
+                f"got {r.got}  ({catalogue.services[r.service_id].source})"
+            )
+        )
     summary = f"{len(results)} cases in {len(catalogue.services)} services"
     if failed:
         raise RulesFailed(f"{len(failed)} of {summary} failed.")
@@ -167,8 +183,12 @@ def test_command(rules_dirs) -> None:
 @rules.command("export")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")
-@click.option("--signal", multiple=True, type=click.Choice(SIGNALS),
-              help="Only rules with these signals [default: ui, api, auth].")  # fmt: skip
+@click.option(
+    "--signal",
+    multiple=True,
+    type=click.Choice(SIGNALS),
+    help="Only rules with these signals [default: ui, api, auth].",
+)
 @click.option("--service", multiple=True, help="Only these service ids (repeatable).")
 @output_option
 @rules_option

@@ -53,10 +53,13 @@ def explain(matcher: HostMatcher, text: str) -> Explanation:
         return out
     if paths:
         out.winner = paths[0]
-        out.rivals += [(p, f"a longer path prefix {paths[0].pattern} covers the request")
-                       for p in paths[1:]]  # fmt: skip
-        out.rivals += [(_host_rule(matcher, r), f"the path rule {paths[0].pattern} covers "
-                        "the request") for r in covering]  # fmt: skip
+        out.rivals += [
+            (p, f"a longer path prefix {paths[0].pattern} covers the request") for p in paths[1:]
+        ]
+        out.rivals += [
+            (_host_rule(matcher, r), f"the path rule {paths[0].pattern} covers the request")
+            for r in covering
+        ]
     elif covering:
         best = covering[0]
         out.winner = _host_rule(matcher, best)
@@ -87,10 +90,19 @@ def _host_rule(matcher: HostMatcher, row: dict) -> Rule:
         rule = next(r for r in service.exclusions if r.pattern == row["pattern"])
         kind, note = "exclude", rule.reason
     else:
-        rule = next(r for r in service.hosts if (r.pattern, r.kind) == (row["pattern"], row["kind"]))
+        rule = next(
+            r for r in service.hosts if (r.pattern, r.kind) == (row["pattern"], row["kind"])
+        )
         kind, note = rule.kind, ""
-    return Rule(service.id, kind, rule.pattern, row["signal"], row["plan"],
-                _where(service.source, rule.line), note)  # fmt: skip
+    return Rule(
+        service.id,
+        kind,
+        rule.pattern,
+        row["signal"],
+        row["plan"],
+        _where(service.source, rule.line),
+        note,
+    )
 
 
 def _path_rules(matcher: HostMatcher, host: str, path: str | None) -> list[Rule]:
@@ -101,8 +113,16 @@ def _path_rules(matcher: HostMatcher, host: str, path: str | None) -> list[Rule]
     for row in matcher.paths_for(frame).iter_rows(named=True):
         service = matcher.catalogue.services[row["service_id"]]
         rule = next(r for r in service.paths if (r.host, r.prefix) == (host, row["prefix"]))
-        rules.append(Rule(service.id, "path", host + rule.prefix, rule.signal, rule.plan,
-                          _where(service.source, rule.line)))  # fmt: skip
+        rules.append(
+            Rule(
+                service.id,
+                "path",
+                host + rule.prefix,
+                rule.signal,
+                rule.plan,
+                _where(service.source, rule.line),
+            )
+        )
     return rules
 
 

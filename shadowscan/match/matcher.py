@@ -42,8 +42,7 @@ class HostMatcher:
     def __init__(self, catalogue: Catalogue):
         self.catalogue = catalogue
         rules = [
-            (r.pattern, r.kind, r.service_id, r.signal, r.plan, False)
-            for r in catalogue.host_rules
+            (r.pattern, r.kind, r.service_id, r.signal, r.plan, False) for r in catalogue.host_rules
         ] + [(r.pattern, r.kind, r.service_id, None, None, True) for r in catalogue.exclusions]
         self._hosts = pl.DataFrame(
             rules,
@@ -116,8 +115,10 @@ class HostMatcher:
         best = (
             hits.filter(~pl.col("exclude"))
             .join(excluded, on="host", how="anti")
-            .sort(["host", "labels", pl.col("kind") == "exact", "service_id"],
-                  descending=[False, True, True, False])  # fmt: skip
+            .sort(
+                ["host", "labels", pl.col("kind") == "exact", "service_id"],
+                descending=[False, True, True, False],
+            )
             .unique("host", keep="first", maintain_order=True)
         )
         return best.select(

@@ -28,8 +28,18 @@ from shadowscan.match.service import (
     Service,
 )
 
-TOP_KEYS = {"name", "vendor", "category", "homepage", "aliases", "facts", "hosts", "paths",
-            "exclude", "tests"}  # fmt: skip
+TOP_KEYS = {
+    "name",
+    "vendor",
+    "category",
+    "homepage",
+    "aliases",
+    "facts",
+    "hosts",
+    "paths",
+    "exclude",
+    "tests",
+}
 ENTRY_KEYS = {
     "hosts": {"pattern", "match", "signal", "plan"},
     "paths": {"host", "prefix", "signal", "plan"},
@@ -114,7 +124,9 @@ def read_service(path: Path, categories: dict[str, str], problems: list[Problem]
     facts = _facts(f, doc.get("facts", {}))
     must_match, must_not_match = _cases(sid, f, doc.get("tests"))
     aliases = doc.get("aliases", [])
-    if not isinstance(aliases, list) or not all(isinstance(a, str) and ID.match(a) for a in aliases):
+    if not isinstance(aliases, list) or not all(
+        isinstance(a, str) and ID.match(a) for a in aliases
+    ):
         f.add(f.key_line("aliases"), "aliases must be a list of kebab-case ids")
         aliases = []
     if sum(p.severity == "error" for p in problems) > before:
@@ -230,7 +242,7 @@ def _facts(f: _File, raw: object) -> dict[str, Fact]:
             f.add(line, f"[facts]: unknown fact {key!r} (known: {', '.join(FACTS)})", "lint")
             continue
         if not isinstance(entry, dict) or "value" not in entry:
-            f.add(line, f"fact {key!r} must be {{ value = …, source = \"https://…\" }}")
+            f.add(line, f'fact {key!r} must be {{ value = …, source = "https://…" }}')
             continue
         value, source = entry["value"], entry.get("source")
         for unknown in sorted(set(entry) - {"value", "source"}):
@@ -251,7 +263,7 @@ def _check_fact(f: _File, line: int | None, key: str, value: object) -> None:
         "tenant_header": isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9-]+", value),
     }[key]
     if not valid:
-        f.add(line, f"fact {key!r}: {value!r} is not {FACTS[key]} (or \"unknown\")")
+        f.add(line, f'fact {key!r}: {value!r} is not {FACTS[key]} (or "unknown")')
 
 
 def _cases(sid: str, f: _File, tests: object) -> tuple[tuple[Case, ...], tuple[str, ...]]:
@@ -267,13 +279,17 @@ def _cases(sid: str, f: _File, tests: object) -> tuple[tuple[Case, ...], tuple[s
         raw_match = []
     for case in raw_match:
         if not isinstance(case, dict) or "input" not in case or "signal" not in case:
-            f.add(f.line_of(str(case.get("input", "")) if isinstance(case, dict) else "match"),
-                  "every [tests] match case needs an input and a signal")  # fmt: skip
+            f.add(
+                f.line_of(str(case.get("input", "")) if isinstance(case, dict) else "match"),
+                "every [tests] match case needs an input and a signal",
+            )
             continue
         line = f.line_of(f'"{case["input"]}"')
         for unknown in sorted(set(case) - CASE_KEYS):
             f.add(line, f"match case {case['input']!r}: unknown field {unknown!r}", "lint")
-        cases.append(Case(case["input"], case.get("service", sid), case["signal"], case.get("plan")))
+        cases.append(
+            Case(case["input"], case.get("service", sid), case["signal"], case.get("plan"))
+        )
     if not isinstance(raw_no, list) or not raw_no or not all(isinstance(x, str) for x in raw_no):
         f.add(f.key_line("no_match"), "[tests] no_match must be a non-empty list of strings")
         raw_no = []
