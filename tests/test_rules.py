@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from shadowscan.errors import RuleError
 from shadowscan.match.cases import CaseResult, run_cases
-from shadowscan.match.catalogue import load_catalogue
+from shadowscan.match.catalogue import load_catalogue, rule_dirs
+from shadowscan.match.lint import check
 from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.match.service import Case
 
@@ -31,16 +32,19 @@ MATCHER = HostMatcher(CATALOGUE)
 
 CORE_SERVICES = [
     "chatgpt", "claude", "gemini", "microsoft-copilot", "perplexity", "deepseek", "mistral",
-    "grok", "openai-api", "anthropic-api",
+    "grok", "openai-api", "anthropic-api", "github-copilot", "meta-ai",
 ]  # fmt: skip
 
 
 RESULTS = run_cases(CATALOGUE, MATCHER)
 
 
-@pytest.mark.parametrize(
-    "result", [pytest.param(r, id=f"{r.service_id}:{r.input}") for r in RESULTS]
-)
+def _case_id(r: CaseResult) -> str:
+    kind = "no_match" if r.expected == "no match" else "match"
+    return f"{r.service_id}:{kind}:{r.input}"
+
+
+@pytest.mark.parametrize("result", [pytest.param(r, id=_case_id(r)) for r in RESULTS])
 def test_embedded_case(result: CaseResult) -> None:
     assert result.got == result.expected, result.input
 
@@ -63,6 +67,42 @@ def test_case_ids_are_unique() -> None:
 
 def test_core_services_exist() -> None:
     assert set(CORE_SERVICES) <= set(CATALOGUE.services)
+
+
+def test_the_catalogue_is_large_and_spans_every_category() -> None:
+    assert len(CATALOGUE.services) >= 200
+    assert {s.category for s in CATALOGUE.services.values()} == set(CATALOGUE.categories)
+
+
+def test_rules_check_is_clean() -> None:
+    _, problems = check(rule_dirs())
+    assert [str(p) for p in problems] == []
+
+
+@pytest.mark.parametrize("service_id", sorted(CATALOGUE.services))
+def test_service_states_the_reviewers_facts(service_id: str) -> None:
+    facts = CATALOGUE.services[service_id].facts
+    assert {"headquarters", "consumer_training", "enterprise_plan"} <= set(facts)
+    for fact in facts.values():
+        assert fact.value == "unknown" or fact.source.startswith("https://")
+
+
+def test_plan_signals_visible_in_logs() -> None:
+    plans = {
+        "x.individual.githubcopilot.com": ("github-copilot", "personal"),
+        "x.business.githubcopilot.com": ("github-copilot", "business"),
+        "x.enterprise.githubcopilot.com": ("github-copilot", "enterprise"),
+        "https://chatgpt.com/backend-anon/conversation": ("chatgpt", "personal"),
+        "copilot.microsoft.com": ("microsoft-copilot", "personal"),
+        "m365.cloud.microsoft": ("microsoft-copilot", "business"),
+        "acme-prod.openai.azure.com": ("azure-openai", "org-cloud"),
+        "bedrock-runtime.eu-west-1.amazonaws.com": ("aws-bedrock", "org-cloud"),
+        "europe-west4-aiplatform.googleapis.com": ("vertex-ai", "org-cloud"),
+        "api.openai.com": ("openai-api", "unknown"),
+    }
+    for text, expected in plans.items():
+        hit = MATCHER.match_one(text)
+        assert hit is not None and (hit.service_id, hit.plan) == expected, text
 
 
 @pytest.mark.parametrize("service_id", sorted(CATALOGUE.services))

@@ -151,7 +151,7 @@ def _explanation_doc(e: Explanation) -> dict:
 def check_command(rules_dirs) -> None:
     """Lint the rules: bad or unknown fields, facts without sources, hosts claimed twice."""
     catalogue, problems = check(rule_dirs(rules_dirs))
-    console = Console()
+    console = Console(soft_wrap=True)  # one problem per line, for editors and grep
     for problem in problems:
         console.print(Text(f"{problem.severity}: {visible(problem)}"))
     if problems:
@@ -166,7 +166,7 @@ def test_command(rules_dirs) -> None:
     catalogue = load_catalogue(extra=rules_dirs)
     results = run_cases(catalogue)
     failed = [r for r in results if not r.passed]
-    console = Console()
+    console = Console(soft_wrap=True)  # one problem per line, for editors and grep
     for r in failed:
         console.print(
             Text(
