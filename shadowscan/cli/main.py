@@ -7,11 +7,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+import polars as pl
 from rich.console import Console
 from rich.table import Table
 
 from shadowscan import __version__
 from shadowscan.analyse.aggregate import ai_events, build_report
+from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.period import Period, choose_period
 from shadowscan.cli.errors import ErrorBoundaryGroup, run
 from shadowscan.cli.options import (
@@ -27,8 +29,8 @@ from shadowscan.errors import StoreError, UsageError
 from shadowscan.formats import FORMATS
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.pipeline import ingest as run_ingest
+from shadowscan.report import candidates, jsonout, terminal
 from shadowscan.report import export as exporter
-from shadowscan.report import jsonout, terminal
 from shadowscan.store.delta import EventStore, default_store_path
 
 
@@ -125,6 +127,44 @@ def export(store, since, until, fmt, output, rules_dirs) -> None:
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give a file with -o.")
     exporter.write_export(frame, fmt, output or sys.stdout.buffer)
+
+
+@cli.command()
+@store_option
+@since_option
+@until_option
+@click.option(
+    "--min-identities",
+    type=click.IntRange(1),
+    default=2,
+    show_default=True,
+    help="Identities a name-only or co-visit lead needs.",
+)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)
+@output_option
+@rules_option
+def discover(store, since, until, min_identities, limit, fmt, output, rules_dirs) -> None:
+    """Hosts no rule knows that look like AI use: API path shapes, AI-like names, co-visits."""
+    events = _store(store)
+    newest = events.events().select(pl.col("ts").max()).collect().item()
+    period = choose_period(newest, since, until)
+    found = find_candidates(
+        events, load_catalogue(extra=rules_dirs), period, min_identities=min_identities, limit=limit
+    )
+    if fmt == "json":
+        _emit(candidates.to_json(found, period), output)
+    elif output:
+        with open(output, "w", encoding="utf-8") as f:
+            candidates.render(found, period, Console(file=f, width=160, color_system=None))
+    else:
+        candidates.render(found, period, Console())
 
 
 @cli.command()

@@ -18,7 +18,7 @@ def iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if value else None
 
 
-def _records(frame: pl.DataFrame) -> list[dict]:
+def records(frame: pl.DataFrame) -> list[dict]:
     dates = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Datetime)]
     return [
         {k: iso(v) if k in dates else v for k, v in row.items()}
@@ -38,7 +38,7 @@ def to_json(report: Report) -> str:
             "ai_events": report.ai_events,
             "ai_users": report.ai_users,
         },
-        "services": _records(
+        "services": records(
             report.services.select(
                 "service_id",
                 "name",
@@ -51,6 +51,6 @@ def to_json(report: Report) -> str:
                 "last_seen",
             )
         ),
-        "identities": _records(report.identities),
+        "identities": records(report.identities),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
