@@ -79,6 +79,7 @@ def test_terminal_output_escapes_hostile_paths(tmp_path: Path) -> None:
     runner = CliRunner()
     store = str(tmp_path / "store")
     runner.invoke(cli, ["ingest", "-q", "--store", store, str(log)])
-    result = runner.invoke(cli, ["discover", "--store", store, "--min-identities", "1"])
+    args = ["discover", "--store", store, "--min-identities", "1"]
+    result = runner.invoke(cli, args, env={"COLUMNS": "250"})
     assert "not counted as use" in result.output.replace("\n", " ")
     assert "/[bold]x[/bold]" in result.output  # Rich markup shown, not applied
