@@ -35,7 +35,8 @@ format: $(STAMP)  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff format shadowscan tests bench
 	$(BIN)/ruff check --fix shadowscan tests bench
 
-bench: $(STAMP)  ## Ingest speed and memory: Squid at 5M and 20M lines, then every format at 1M
+bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, every format at 1M, the matcher
+	$(BIN)/python -m bench.matcher
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.formats
 
