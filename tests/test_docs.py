@@ -32,3 +32,8 @@ def test_every_schema_field_is_documented_with_its_description(field):
 @pytest.mark.parametrize("command", sorted(cli.commands))
 def test_every_command_is_documented(command):
     assert f"shadowscan {command}" in README
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands["rules"].commands))
+def test_every_rules_command_is_documented(command):
+    assert f"shadowscan rules {command}" in README
