@@ -33,3 +33,7 @@ class StoreError(ShadowscanError):
 
 class RuleError(ShadowscanError):
     """A rule file in the catalogue is invalid."""
+
+
+class PolicyError(ShadowscanError):
+    """The policy file (`shadowscan.toml`) or a file it names is invalid."""

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from shadowscan.analyse import gap
+from shadowscan.analyse.classify import classify
+from shadowscan.analyse.gap import Headline
 from shadowscan.analyse.period import Period, choose_period
 from shadowscan.match.catalogue import USE_SIGNALS, Catalogue
 from shadowscan.match.matcher import HostMatcher
+from shadowscan.policy.config import Policy
 from shadowscan.store.delta import EventStore
 
-TOP_IDENTITIES = 20
+TOP_IDENTITIES = gap.TOP
 
 _EVENT_COLUMNS = (
     "ts",
@@ -47,13 +51,32 @@ class IngestHealth:
 class Report:
     period: Period
     ingest: IngestHealth
-    #: service_id, name, category, users, events, bytes_out, bytes_in, first_seen, last_seen
+    headline: Headline
+    #: service_id, name, category, sanctioned, users, shadow_users, events, active_days,
+    #: bytes_out, bytes_in, has_bytes_out, first_seen, last_seen
     services: pl.DataFrame
-    #: identity, services, events, bytes_out, active_days, last_seen
+    #: category, services, users, shadow_users, events, bytes_out
+    categories: pl.DataFrame
+    #: department, population, ai_users, shadow_users, shadow_users_pct, sanctioned_coverage_pct
+    departments: pl.DataFrame
+    #: identity, services, events, bytes_out, active_days, last_seen (all AI use)
     identities: pl.DataFrame
-    ai_users: int
-    ai_events: int
+    #: identity, department, services, events, active_days, bytes_out, has_bytes_out, last_seen
+    shadow_identities: pl.DataFrame
+    #: service_id, name, category, sanctioned, users, first_seen: first use ever in the period
+    new_services: pl.DataFrame
+    #: service_id, plan, grant, kind, holders, active, unused, unused_pct
+    seats: pl.DataFrame
+    #: start, ai_users, shadow_users, events: per day and per week
+    daily: pl.DataFrame
+    weekly: pl.DataFrame
     events_in_period: int
+    ai_events: int
+    notes: list[str]
+
+    @property
+    def ai_users(self) -> int:
+        return self.headline.ai_users
 
 
 def ai_events(store: EventStore, catalogue: Catalogue, period: Period) -> pl.DataFrame:
@@ -78,40 +101,80 @@ def service_table(catalogue: Catalogue) -> pl.DataFrame:
 
 
 def build_report(
-    store: EventStore, catalogue: Catalogue, since: str | None = None, until: str | None = None
+    store: EventStore,
+    catalogue: Catalogue,
+    since: str | None = None,
+    until: str | None = None,
+    policy: Policy | None = None,
 ) -> Report:
+    policy = policy or Policy()
     newest = store.events().select(pl.col("ts").max()).collect().item()
     period = choose_period(newest, since, until)
-    matched = ai_events(store, catalogue, period)
-    use = matched.filter(pl.col("signal").is_in(USE_SIGNALS))
-    in_period = store.events().filter(period.filter()).select(pl.len()).collect().item()
+    events = classify(ai_events(store, catalogue, period), policy)
+    in_period = store.events().filter(period.filter())
+    counts = in_period.select(pl.len(), pl.col("identity").n_unique()).collect().row(0)
+    seat_table = gap.seats(events, policy)
+    head = gap.headline(
+        events,
+        policy,
+        observed=counts[1],
+        unused=int(seat_table.filter(pl.col("kind") == "seats")["unused"].sum()),
+    )
+    service_table = gap.services(events)
     return Report(
         period=period,
         ingest=_health(store),
-        services=_services(matched, use),
-        identities=_identities(use),
-        ai_users=use["identity"].n_unique(),
-        ai_events=matched.height,
-        events_in_period=in_period,
+        headline=head,
+        services=service_table,
+        categories=gap.categories(events),
+        departments=gap.departments(events, policy),
+        identities=_identities(gap.use_only(events)),
+        shadow_identities=gap.shadow_identities(events),
+        new_services=_new_services(store, catalogue, period, service_table),
+        seats=seat_table,
+        daily=gap.trend(events, "1d"),
+        weekly=gap.trend(events, "1w"),
+        events_in_period=counts[0],
+        ai_events=events.height,
+        notes=[*policy.notes, *_data_notes(events, head)],
     )
 
 
-def _services(matched: pl.DataFrame, use: pl.DataFrame) -> pl.DataFrame:
-    users = use.group_by("service_id").agg(pl.col("identity").n_unique().alias("users"))
-    totals = matched.group_by("service_id", "service_name", "category").agg(
-        pl.len().alias("events"),
-        pl.col("bytes_out").sum().alias("bytes_out"),
-        pl.col("bytes_in").sum().alias("bytes_in"),
-        pl.col("bytes_out").is_not_null().any().alias("has_bytes_out"),
-        pl.col("ts").min().alias("first_seen"),
-        pl.col("ts").max().alias("last_seen"),
+def _new_services(
+    store: EventStore, catalogue: Catalogue, period: Period, services: pl.DataFrame
+) -> pl.DataFrame:
+    """Services used in the period that no stored event before it shows."""
+    matcher = HostMatcher(catalogue)
+    before = store.events().filter(pl.col("ts") < period.start)
+    hosts = before.select(pl.col("host").drop_nulls().unique()).collect()["host"]
+    seen = matcher.match_hosts(hosts)
+    shared = (
+        before.filter(pl.col("host").is_in(matcher.path_hosts.implode()))
+        .select("host", "url_path")
+        .unique()
+        .collect()
     )
-    return (
-        totals.join(users, on="service_id", how="left")
-        .with_columns(pl.col("users").fill_null(0).cast(pl.Int64))
-        .rename({"service_name": "name"})
-        .sort(["users", "events", "service_id"], descending=[True, True, False])
+    seen_paths = matcher.match_events(shared).drop_nulls("service_id")
+    old = pl.concat(
+        [seen.select("service_id", "signal"), seen_paths.select("service_id", "signal")]
     )
+    old = old.filter(pl.col("signal").is_in(USE_SIGNALS))["service_id"].unique()
+    return services.filter((pl.col("users") > 0) & ~pl.col("service_id").is_in(old.implode()))
+
+
+def _data_notes(events: pl.DataFrame, head: gap.Headline) -> list[str]:
+    notes = []
+    if head.shadow_users and head.shadow_upload_bytes is None:
+        notes.append(
+            "Upload volume: the logs behind the shadow use carry no upload sizes "
+            "(Squid and DNS logs do not), so it is unknown, not zero."
+        )
+    if head.unattributed_identities:
+        notes.append(
+            f"{head.unattributed_identities} identities are IP addresses no user or "
+            "lease resolves (DNS-only logs); they are counted as unattributed."
+        )
+    return notes
 
 
 def _identities(use: pl.DataFrame) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.period import Period, choose_period
 from shadowscan.cli.errors import ErrorBoundaryGroup, run
 from shadowscan.cli.options import (
+    config_option,
     output_option,
     rules_option,
     since_option,
@@ -27,8 +28,10 @@ from shadowscan.cli.progress import ingest_progress, print_summary
 from shadowscan.cli.rules import rules
 from shadowscan.errors import StoreError, UsageError
 from shadowscan.formats import FORMATS
-from shadowscan.match.catalogue import load_catalogue
+from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.pipeline import ingest as run_ingest
+from shadowscan.policy.config import Policy, find_config, load_policy, read_config
+from shadowscan.policy.config import rules_dirs as policy_rules
 from shadowscan.report import candidates, jsonout, terminal
 from shadowscan.report import export as exporter
 from shadowscan.store.delta import EventStore, default_store_path
@@ -99,9 +102,11 @@ def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs) -> None:
 )
 @output_option
 @rules_option
-def report(store, since, until, fmt, output, rules_dirs) -> None:
+@config_option
+def report(store, since, until, fmt, output, rules_dirs, config) -> None:
     """Which AI services are used, by whom, how much."""
-    result = build_report(_store(store), load_catalogue(extra=rules_dirs), since, until)
+    catalogue, policy = _catalogue_and_policy(config, rules_dirs)
+    result = build_report(_store(store), catalogue, since, until, policy)
     if fmt == "json":
         _emit(jsonout.to_json(result), output)
     elif output:
@@ -179,6 +184,14 @@ def formats() -> None:
 
 
 cli.add_command(rules)
+
+
+def _catalogue_and_policy(config: Path | None, rules_dirs) -> tuple[Catalogue, Policy]:
+    """The catalogue (bundled, then the policy's rule folders, then --rules) and the policy."""
+    path = find_config(config)
+    doc = read_config(path)
+    catalogue = load_catalogue(extra=[*policy_rules(path, doc), *rules_dirs])
+    return catalogue, load_policy(path, doc, catalogue)
 
 
 def _check_timezone(name: str) -> None:

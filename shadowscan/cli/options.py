@@ -25,3 +25,8 @@ rules_option = click.option(
     help="Extra rule folder laid over the bundled catalogue (repeatable; "
     "also $SHADOWSCAN_RULES, separated by ':').",
 )
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy file [default: $SHADOWSCAN_CONFIG, else ./shadowscan.toml if present].",
+)

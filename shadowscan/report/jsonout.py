@@ -9,6 +9,7 @@ import polars as pl
 
 from shadowscan import __version__
 from shadowscan.analyse.aggregate import Report
+from shadowscan.analyse.gap import Headline
 
 SCHEMA = "shadowscan.report/1"
 
@@ -31,6 +32,7 @@ def to_json(report: Report) -> str:
     doc = {
         "schema": SCHEMA,
         "generator": f"shadowscan {__version__}",
+        "organization": report.headline.organization,
         "period": {"start": iso(report.period.start), "end": iso(report.period.end)},
         "ingest": {"files": h.files, "lines": h.lines, "events": h.events, "rejected": h.rejected},
         "totals": {
@@ -38,19 +40,46 @@ def to_json(report: Report) -> str:
             "ai_events": report.ai_events,
             "ai_users": report.ai_users,
         },
+        "headline": headline_doc(report.headline),
         "services": records(
             report.services.select(
                 "service_id",
                 "name",
                 "category",
+                "sanctioned",
                 "users",
+                "shadow_users",
                 "events",
-                pl.when("has_bytes_out").then("bytes_out").alias("bytes_out"),
+                "active_days",
+                _bytes("bytes_out"),
                 "bytes_in",
                 "first_seen",
                 "last_seen",
             )
         ),
+        "categories": records(report.categories),
+        "departments": records(report.departments),
         "identities": records(report.identities),
+        "shadow_identities": records(
+            report.shadow_identities.with_columns(_bytes("bytes_out")).drop("has_bytes_out")
+        ),
+        "new_services": records(report.new_services.select("service_id", "name", "first_seen")),
+        "seats": records(report.seats),
+        "trend": {"daily": records(report.daily), "weekly": records(report.weekly)},
+        "notes": report.notes,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def headline_doc(head: Headline) -> dict:
+    doc = {
+        k: getattr(head, k)
+        for k in head.__dataclass_fields__
+        if k not in ("organization", "has_policy")
+    }
+    return {**doc, "sentence": head.sentence}
+
+
+def _bytes(column: str) -> pl.Expr:
+    """Null where no event logged an upload size: unknown, not zero."""
+    return pl.when("has_bytes_out").then(column).alias(column)

@@ -1,0 +1,1 @@
+"""The organisation's policy: who works here, what it pays for (`shadowscan.toml`)."""

@@ -1,0 +1,200 @@
+"""Read `shadowscan.toml`: organisation, directory, IP leases and sanctioned services.
+
+Found at `--config FILE`, else `$SHADOWSCAN_CONFIG`, else `./shadowscan.toml`;
+without one nothing is sanctioned. Paths inside are relative to the file.
+Every mistake is one `PolicyError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from shadowscan.errors import PolicyError
+from shadowscan.match.catalogue import Catalogue
+from shadowscan.policy.tables import read_directory, read_ip_map, read_seats
+
+CONFIG_ENV = "SHADOWSCAN_CONFIG"
+DEFAULT_NAME = "shadowscan.toml"
+KEYS = {
+    "organization": {"name", "headcount"},
+    "directory": {"file"},
+    "identity": {"ip_map"},
+    "rules": {"dirs"},
+}
+GRANT_KEYS = {"service", "plan", "seats", "departments", "everyone"}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One `[[sanctioned]]` entry: a service and who may use it."""
+
+    service_id: str
+    kind: str  # seats | departments | everyone
+    plan: str | None = None
+    seats: pl.DataFrame | None = None  # user
+    departments: tuple[str, ...] = ()
+    source: str = ""  # how reports name the grant: the seat file, the departments, "everyone"
+
+
+@dataclass(frozen=True)
+class Policy:
+    path: Path | None = None
+    name: str | None = None
+    headcount: int | None = None
+    directory: pl.DataFrame | None = None  # user, department, …
+    ip_map: pl.DataFrame | None = None  # ip, user, start, end
+    grants: tuple[Grant, ...] = ()
+    rules_dirs: tuple[Path, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sanctioned_services(self) -> set[str]:
+        return {g.service_id for g in self.grants}
+
+
+def find_config(option: Path | None) -> Path | None:
+    """`--config`, else `$SHADOWSCAN_CONFIG`, else `./shadowscan.toml` if it exists."""
+    if option is not None:
+        return option
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    local = Path(DEFAULT_NAME)
+    return local if local.is_file() else None
+
+
+def read_config(path: Path | None) -> dict:
+    """The raw TOML of the policy file ({} without one): rule folders are read from it first."""
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except FileNotFoundError:
+        raise PolicyError(f"no policy file at {path}.", hint="Check --config.") from None
+    except OSError as exc:
+        raise PolicyError(f"cannot read the policy file {path}: {exc.strerror}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path} is not valid TOML: {exc}.") from None
+    _check_keys(path, doc)
+    return doc
+
+
+def rules_dirs(path: Path | None, doc: dict) -> tuple[Path, ...]:
+    dirs = doc.get("rules", {}).get("dirs", [])
+    if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
+        raise PolicyError(f"{path}: [rules] dirs must be a list of folder paths.")
+    return tuple(_relative(path, d) for d in dirs)
+
+
+def load_policy(path: Path | None, doc: dict, catalogue: Catalogue) -> Policy:
+    """The policy in `doc` (read from `path`), its service ids checked against `catalogue`."""
+    if path is None:
+        return Policy(
+            notes=[
+                "No policy file: nothing is sanctioned, every AI user counts as "
+                "shadow (see `--config`)."
+            ]
+        )
+    org = doc.get("organization", {})
+    headcount = org.get("headcount")
+    if headcount is not None and (not isinstance(headcount, int) or headcount < 1):
+        raise PolicyError(f"{path}: [organization] headcount must be a positive whole number.")
+    directory = None
+    if "directory" in doc:
+        directory = read_directory(_file(path, doc["directory"], "directory", "file"))
+    ip_map = None
+    if "ip_map" in doc.get("identity", {}):
+        ip_map = read_ip_map(_file(path, doc["identity"], "identity", "ip_map"))
+    grants = tuple(_grant(path, entry, catalogue, directory) for entry in _entries(path, doc))
+    notes = []
+    if ip_map is None:
+        notes.append(
+            "No [identity] ip_map: events without a user stay IP addresses "
+            "(unattributed), not people."
+        )
+    return Policy(
+        path, org.get("name"), headcount, directory, ip_map, grants, rules_dirs(path, doc), notes
+    )
+
+
+def _check_keys(path: Path, doc: dict) -> None:
+    for table, value in doc.items():
+        if table == "sanctioned":
+            continue
+        if table not in KEYS:
+            raise PolicyError(
+                f"{path}: unknown table [{table}].",
+                hint=f"Known: {', '.join([*KEYS, 'sanctioned'])}.",
+            )
+        if not isinstance(value, dict):
+            raise PolicyError(f"{path}: [{table}] must be a table.")
+        unknown = sorted(set(value) - KEYS[table])
+        if unknown:
+            raise PolicyError(
+                f"{path}: unknown key {unknown[0]!r} in [{table}].",
+                hint=f"Known: {', '.join(sorted(KEYS[table]))}.",
+            )
+
+
+def _entries(path: Path, doc: dict) -> list[dict]:
+    entries = doc.get("sanctioned", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise PolicyError(f"{path}: write each sanctioned service as a [[sanctioned]] table.")
+    return entries
+
+
+def _grant(path: Path, entry: dict, catalogue: Catalogue, directory) -> Grant:
+    raw_id = entry.get("service")
+    where = f"{path}: [[sanctioned]] service {raw_id!r}"
+    unknown = sorted(set(entry) - GRANT_KEYS)
+    if unknown:
+        raise PolicyError(
+            f"{where}: unknown key {unknown[0]!r}.", hint=f"Known: {', '.join(sorted(GRANT_KEYS))}."
+        )
+    service_id = catalogue.resolve(raw_id) if isinstance(raw_id, str) else None
+    if service_id is None:
+        close = difflib.get_close_matches(str(raw_id), list(catalogue.services), n=3)
+        hint = f"Did you mean {', '.join(close)}?" if close else "`shadowscan rules list`."
+        raise PolicyError(f"{where} is not in the catalogue.", hint=hint)
+    given = [k for k in ("seats", "departments", "everyone") if k in entry]
+    if len(given) != 1:
+        raise PolicyError(f"{where}: give exactly one of seats, departments or everyone.")
+    plan = entry.get("plan")
+    if given == ["seats"]:
+        file = _relative(path, entry["seats"])
+        return Grant(service_id, "seats", plan, read_seats(file), source=str(entry["seats"]))
+    if given == ["departments"]:
+        departments = entry["departments"]
+        if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
+            raise PolicyError(f"{where}: departments must be a list of names.")
+        if directory is not None:
+            missing = sorted(set(departments) - set(directory["department"].drop_nulls()))
+            if missing:
+                raise PolicyError(f"{where}: department {missing[0]!r} is not in the directory.")
+        return Grant(
+            service_id,
+            "departments",
+            plan,
+            departments=tuple(departments),
+            source="departments " + ", ".join(departments),
+        )
+    if entry["everyone"] is not True:
+        raise PolicyError(f"{where}: everyone must be true (or leave it out).")
+    return Grant(service_id, "everyone", plan, source="everyone")
+
+
+def _file(path: Path, table: dict, name: str, key: str) -> Path:
+    value = table.get(key)
+    if not isinstance(value, str):
+        raise PolicyError(f'{path}: [{name}] needs {key} = "FILE".')
+    return _relative(path, value)
+
+
+def _relative(path: Path, value: str) -> Path:
+    return (path.parent / value).resolve()
