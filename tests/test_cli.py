@@ -128,7 +128,7 @@ def test_export_csv_and_parquet(demo_store, tmp_path):
 def test_terminal_report_shows_services_and_health(demo_store):
     result = invoke("report", "--store", demo_store)
     assert result.exit_code == 0
-    for text in ("ChatGPT", "Claude", "Top identities", "alice", "2 rejected line(s)"):
+    for text in ("ChatGPT", "Claude", "Top shadow identities", "alice", "2 rejected line(s)"):
         assert text in result.output
 
 

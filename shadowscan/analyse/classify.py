@@ -115,7 +115,11 @@ def classify(events: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         .when(~sanctioned)
         .then(pl.col("service_id") + pl.lit(" is not sanctioned"))
         .when(~covered)
-        .then(pl.lit("no ") + pl.col("service_id") + pl.lit(" grant for ") + pl.col("person"))
+        .then(
+            pl.lit("sanctioned, but this person holds no ")
+            + pl.col("service_id")
+            + pl.lit(" grant")
+        )
         .otherwise(pl.lit("grant: ") + pl.coalesce("grant", pl.lit("everyone")))
     )
     return events.with_columns(

@@ -12,39 +12,31 @@ from rich.console import Console
 from rich.table import Table
 
 from shadowscan import __version__
-from shadowscan.analyse.aggregate import ai_events, build_report
+from shadowscan.analyse.aggregate import ai_events
+from shadowscan.analyse.classify import classify
 from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.period import Period, choose_period
+from shadowscan.cli.common import catalogue_and_policy, emit, open_store
 from shadowscan.cli.errors import ErrorBoundaryGroup, run
 from shadowscan.cli.options import (
     config_option,
     output_option,
+    pseudonym_options,
     rules_option,
     since_option,
     store_option,
     until_option,
 )
 from shadowscan.cli.progress import ingest_progress, print_summary
+from shadowscan.cli.report import explain, report, reveal
 from shadowscan.cli.rules import rules
-from shadowscan.errors import StoreError, UsageError
+from shadowscan.errors import UsageError
 from shadowscan.formats import FORMATS
-from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.pipeline import ingest as run_ingest
-from shadowscan.policy.config import Policy, find_config, load_policy, read_config
-from shadowscan.policy.config import rules_dirs as policy_rules
-from shadowscan.report import candidates, jsonout, terminal
+from shadowscan.report import candidates
 from shadowscan.report import export as exporter
-from shadowscan.store.delta import EventStore, default_store_path
-
-
-def _store(path: Path | None, must_exist: bool = True) -> EventStore:
-    store = EventStore(path or default_store_path())
-    if must_exist and not store.exists():
-        raise StoreError(
-            f"no shadowscan store at {store.root}.",
-            hint="Run `shadowscan ingest LOGS...` first, or pass --store.",
-        )
-    return store
+from shadowscan.report.output import check_output
+from shadowscan.report.pseudonym import load_key
 
 
 @click.group(cls=ErrorBoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,10 +60,11 @@ def cli() -> None:
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @rules_option
-def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs) -> None:
+@config_option
+def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs, config) -> None:
     """Read log files and folders (recursively, compressed or not) into the store."""
     _check_timezone(timezone)
-    target = _store(store, must_exist=False)
+    target = open_store(store, must_exist=False)
     err = Console(stderr=True)
     with ingest_progress(paths, err, enabled=not quiet) as progress:
         summary = run_ingest(
@@ -81,7 +74,7 @@ def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs) -> None:
             timezone=timezone,
             year=year,
             progress=progress,
-            catalogue=load_catalogue(extra=rules_dirs),
+            catalogue=catalogue_and_policy(config, rules_dirs)[0],
         )
     if not quiet:
         print_summary(summary, Console(), err)
@@ -93,44 +86,23 @@ def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs) -> None:
 @store_option
 @since_option
 @until_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-)
-@output_option
-@rules_option
-@config_option
-def report(store, since, until, fmt, output, rules_dirs, config) -> None:
-    """Which AI services are used, by whom, how much."""
-    catalogue, policy = _catalogue_and_policy(config, rules_dirs)
-    result = build_report(_store(store), catalogue, since, until, policy)
-    if fmt == "json":
-        _emit(jsonout.to_json(result), output)
-    elif output:
-        with open(output, "w", encoding="utf-8") as f:
-            terminal.render(result, Console(file=f, width=120, color_system=None))
-    else:
-        terminal.render(result, Console())
-
-
-@cli.command()
-@store_option
-@since_option
-@until_option
 @click.option("--format", "fmt", type=click.Choice(exporter.EXPORT_FORMATS), required=True)
 @output_option
 @rules_option
-def export(store, since, until, fmt, output, rules_dirs) -> None:
-    """One record per AI-matched event, as JSON lines, CSV or Parquet."""
-    events = _store(store)
+@config_option
+@pseudonym_options
+def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, key_file) -> None:
+    """One record per AI-matched event, classified against the policy: JSONL, CSV or Parquet."""
+    events = open_store(store)
+    key = load_key(key_file) if pseudonymize else None
     newest = events.events().select("ts").max().collect().item()
     period = choose_period(newest, since, until) if (since or until) else Period.everything()
-    frame = exporter.export_frame(ai_events(events, load_catalogue(extra=rules_dirs), period))
+    catalogue, policy = catalogue_and_policy(config, rules_dirs)
+    frame = exporter.export_frame(classify(ai_events(events, catalogue, period), policy), key)
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give a file with -o.")
+    if output is not None:
+        check_output(output, events.root)
     exporter.write_export(frame, fmt, output or sys.stdout.buffer)
 
 
@@ -155,16 +127,16 @@ def export(store, since, until, fmt, output, rules_dirs) -> None:
 )
 @output_option
 @rules_option
-def discover(store, since, until, min_identities, limit, fmt, output, rules_dirs) -> None:
+@config_option
+def discover(store, since, until, min_identities, limit, fmt, output, rules_dirs, config) -> None:
     """Hosts no rule knows that look like AI use: API path shapes, AI-like names, co-visits."""
-    events = _store(store)
+    events = open_store(store)
     newest = events.events().select(pl.col("ts").max()).collect().item()
     period = choose_period(newest, since, until)
-    found = find_candidates(
-        events, load_catalogue(extra=rules_dirs), period, min_identities=min_identities, limit=limit
-    )
+    catalogue, _ = catalogue_and_policy(config, rules_dirs)
+    found = find_candidates(events, catalogue, period, min_identities=min_identities, limit=limit)
     if fmt == "json":
-        _emit(candidates.to_json(found, period), output)
+        emit(candidates.to_json(found, period), output)
     elif output:
         with open(output, "w", encoding="utf-8") as f:
             candidates.render(found, period, Console(file=f, width=160, color_system=None))
@@ -184,14 +156,8 @@ def formats() -> None:
 
 
 cli.add_command(rules)
-
-
-def _catalogue_and_policy(config: Path | None, rules_dirs) -> tuple[Catalogue, Policy]:
-    """The catalogue (bundled, then the policy's rule folders, then --rules) and the policy."""
-    path = find_config(config)
-    doc = read_config(path)
-    catalogue = load_catalogue(extra=[*policy_rules(path, doc), *rules_dirs])
-    return catalogue, load_policy(path, doc, catalogue)
+for command in (report, explain, reveal):
+    cli.add_command(command)
 
 
 def _check_timezone(name: str) -> None:
@@ -201,13 +167,6 @@ def _check_timezone(name: str) -> None:
         raise UsageError(
             f"unknown time zone {name!r}.", hint="Use an IANA name such as Europe/Paris or UTC."
         ) from None
-
-
-def _emit(text: str, output: Path | None) -> None:
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
 
 
 def main() -> None:

@@ -30,3 +30,17 @@ config_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Policy file [default: $SHADOWSCAN_CONFIG, else ./shadowscan.toml if present].",
 )
+
+
+def pseudonym_options(command):
+    """`--pseudonymize` and `--key-file`: keyed pseudonyms instead of identities."""
+    command = click.option(
+        "--key-file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Pseudonym key [default: $SHADOWSCAN_PSEUDONYM_KEY].",
+    )(command)
+    return click.option(
+        "--pseudonymize",
+        is_flag=True,
+        help="Replace every identity, user and IP by a keyed pseudonym (HMAC).",
+    )(command)

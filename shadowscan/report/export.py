@@ -7,6 +7,7 @@ from typing import BinaryIO
 
 import polars as pl
 
+from shadowscan.report.pseudonym import pseudonymize_column
 from shadowscan.report.safe import csv_safe
 
 EXPORT_FORMATS = ("jsonl", "csv", "parquet")
@@ -30,11 +31,23 @@ COLUMNS = (
     "bytes_in",
     "method",
     "url_path",
+    "department",
+    "sanctioned",
+    "classification",
+    "reason",
 )
+#: columns that name a person or a machine: replaced under --pseudonymize
+PERSONAL = ("identity", "user", "client_ip")
 
 
-def export_frame(matched: pl.DataFrame) -> pl.DataFrame:
-    return matched.select(COLUMNS)
+def export_frame(classified: pl.DataFrame, key: bytes | None = None) -> pl.DataFrame:
+    """The export columns; with a key, the personal ones become pseudonyms."""
+    frame = classified.select(COLUMNS)
+    if key is None:
+        return frame
+    for column in PERSONAL:
+        frame = pseudonymize_column(frame, column, key)
+    return frame
 
 
 def write_export(frame: pl.DataFrame, fmt: str, out: Path | BinaryIO) -> None:

@@ -35,22 +35,65 @@ def render(report: Report, console: Console) -> None:
     console.print(_headline(report))
     if report.services.height:
         console.print(_services(report))
-        console.print(_identities(report))
+        console.print(_categories(report))
+    if report.departments.height:
+        console.print(_departments(report))
+    if report.shadow_identities.height:
+        console.print(_shadow_identities(report))
+    if report.seats.height:
+        console.print(_seats(report))
+    if report.new_services.height:
+        names = ", ".join(visible(n) for n in report.new_services["name"])
+        console.print(Text(f"New in this period: {names}"))
+    if report.weekly.height > 1:
+        console.print(_weekly(report))
+    for note in report.notes:
+        console.print(Text(f"Note: {visible(note)}", style="dim"))
     console.print(_health(report))
 
 
+def pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}%"
+
+
 def _headline(report: Report) -> Panel:
-    p = report.period
+    h, p = report.headline, report.period
     text = Text()
-    text.append("Period  ", style="bold")
-    text.append(f"{_when(p.start)} → {_when(p.end)} UTC\n")
-    text.append("Events  ", style="bold")
-    text.append(f"{report.events_in_period:,} in period, {report.ai_events:,} to AI services\n")
-    text.append("AI users  ", style="bold")
-    text.append(f"{report.ai_users:,} identities used {report.services.height} AI service(s)")
+    rows = [
+        ("Period", f"{_when(p.start)} → {_when(p.end)} UTC"),
+        ("Population", f"{h.population:,} ({h.population_source})" if h.population else "-"),
+        ("AI users", f"{h.ai_users:,} ({pct(h.ai_users_pct)} of population)"),
+        (
+            "Shadow users",
+            f"{h.shadow_users:,} ({pct(h.shadow_users_pct)} of population, "
+            f"{pct(h.shadow_share_of_ai_users_pct)} of AI users)",
+        ),
+        (
+            "Sanctioned coverage",
+            f"{pct(h.sanctioned_coverage_pct)} of population hold a seat"
+            if h.has_policy
+            else "no policy file",
+        ),
+        ("Unused seats", f"{h.unused_seats:,}" if h.has_policy else "-"),
+        (
+            "Shadow uploads",
+            human_bytes(h.shadow_upload_bytes)
+            if h.shadow_upload_bytes is not None
+            else "not logged",
+        ),
+        ("Events", f"{report.events_in_period:,} in period, {report.ai_events:,} to AI services"),
+    ]
+    for label, value in rows:
+        text.append(f"{label:<20}", style="bold")
+        text.append(value + "\n")
+    if h.unattributed_identities:
+        text.append(f"{'Unattributed':<20}", style="bold")
+        text.append(f"{h.unattributed_identities:,} IP-only identities\n")
+    text.append(h.sentence, style="bold yellow" if h.shadow_users else "bold")
     if not report.events_in_period:
         text.append("\nNo events in this period: ingest logs first, or widen --since/--until.")
-    return Panel(text, title="shadowscan report", expand=False)
+    title = f"shadowscan: {visible(h.organization)}" if h.organization else "shadowscan report"
+    return Panel(text, title=title, expand=False)
 
 
 def _table(title: str, columns: str) -> Table:
@@ -61,29 +104,145 @@ def _table(title: str, columns: str) -> Table:
     return table
 
 
+def _rows(title: str, columns: list[str], rows: list[list], drop: set[str]) -> Table:
+    """A table without the columns in `drop` (ones this report has nothing to say in)."""
+    keep = [i for i, c in enumerate(columns) if c.rstrip(">") not in drop]
+    table = _table(title, ",".join(columns[i] for i in keep))
+    for row in rows:
+        table.add_row(*(row[i] if isinstance(row[i], Text) else str(row[i]) for i in keep))
+    return table
+
+
+def _day(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d") if value else "-"
+
+
+def _uploaded(row: dict) -> str:
+    return human_bytes(row["bytes_out"]) if row["has_bytes_out"] else "-"
+
+
 def _services(report: Report) -> Table:
-    table = _table("AI services", "Service,Category,Users>,Events>,Uploaded>,Last seen")
-    for row in report.services.iter_rows(named=True):
+    s = report.services
+    rows = [
+        [
+            cell(r["name"]),
+            cell(r["category"]),
+            "yes" if r["sanctioned"] else "no",
+            f"{r['users']:,}",
+            f"{r['shadow_users']:,}",
+            f"{r['events']:,}",
+            r["active_days"],
+            _uploaded(r),
+            _day(r["last_seen"]),
+        ]
+        for r in s.iter_rows(named=True)
+    ]
+    drop = set()
+    if not report.headline.has_policy:
+        drop |= {"Sanctioned", "Shadow users"}  # every user is shadow without a policy
+    if not s["has_bytes_out"].any():
+        drop.add("Uploaded")
+    columns = [
+        "Service",
+        "Category",
+        "Sanctioned",
+        "Users>",
+        "Shadow users>",
+        "Events>",
+        "Days>",
+        "Uploaded>",
+        "Last seen",
+    ]
+    return _rows("AI services", columns, rows, drop)
+
+
+def _categories(report: Report) -> Table:
+    rows = [
+        [
+            cell(r["category"]),
+            r["services"],
+            f"{r['users']:,}",
+            f"{r['shadow_users']:,}",
+            f"{r['events']:,}",
+        ]
+        for r in report.categories.iter_rows(named=True)
+    ]
+    drop = set() if report.headline.has_policy else {"Shadow users"}
+    columns = ["Category", "Services>", "Users>", "Shadow users>", "Events>"]
+    return _rows("By category", columns, rows, drop)
+
+
+def _departments(report: Report) -> Table:
+    table = _table(
+        "By department", "Department,People>,AI users>,Shadow users>,Shadow %>,Coverage %>"
+    )
+    for row in report.departments.iter_rows(named=True):
+        people = "-" if row["population"] is None else f"{row['population']:,}"
         table.add_row(
-            cell(row["name"]),
-            cell(row["category"]),
-            f"{row['users']:,}",
-            f"{row['events']:,}",
-            human_bytes(row["bytes_out"]) if row["has_bytes_out"] else "not logged",
-            _when(row["last_seen"]),
+            cell(row["department"]),
+            people,
+            f"{row['ai_users']:,}",
+            f"{row['shadow_users']:,}",
+            pct(row["shadow_users_pct"]),
+            pct(row["sanctioned_coverage_pct"]),
         )
     return table
 
 
-def _identities(report: Report) -> Table:
-    table = _table("Top identities", "Identity,Services,Events>,Active days>,Uploaded>")
-    for row in report.identities.iter_rows(named=True):
+def _shadow_identities(report: Report) -> Table:
+    s = report.shadow_identities
+    rows = [
+        [
+            cell(r["identity"]),
+            cell(r["department"] or "-"),
+            cell(", ".join(r["services"])),
+            f"{r['events']:,}",
+            r["active_days"],
+            _uploaded(r),
+            _day(r["last_seen"]),
+        ]
+        for r in s.iter_rows(named=True)
+    ]
+    drop = set()
+    if not report.departments.height:
+        drop.add("Department")
+    if not s["has_bytes_out"].any():
+        drop.add("Uploaded")
+    columns = [
+        "Identity",
+        "Department",
+        "Shadow services",
+        "Events>",
+        "Days>",
+        "Uploaded>",
+        "Last seen",
+    ]
+    return _rows("Top shadow identities", columns, rows, drop)
+
+
+def _seats(report: Report) -> Table:
+    table = _table("Sanctioned grants", "Service,Plan,Grant,Holders>,Active>,Unused>,Unused %>")
+    for row in report.seats.iter_rows(named=True):
         table.add_row(
-            cell(row["identity"]),
-            cell(", ".join(row["services"])),
+            cell(row["service_id"]),
+            cell(row["plan"] or "-"),
+            cell(row["grant"]),
+            f"{row['holders']:,}",
+            f"{row['active']:,}",
+            f"{row['unused']:,}",
+            pct(row["unused_pct"]),
+        )
+    return table
+
+
+def _weekly(report: Report) -> Table:
+    table = _table("Weekly trend", "Week of,AI users>,Shadow users>,Events>")
+    for row in report.weekly.iter_rows(named=True):
+        table.add_row(
+            str(row["start"]),
+            f"{row['ai_users']:,}",
+            f"{row['shadow_users']:,}",
             f"{row['events']:,}",
-            str(row["active_days"]),
-            human_bytes(row["bytes_out"]) if row["bytes_out"] else "-",
         )
     return table
 

@@ -1,0 +1,41 @@
+"""What several commands share: opening the store, loading rules and policy, writing output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from shadowscan.errors import StoreError
+from shadowscan.match.catalogue import Catalogue, load_catalogue
+from shadowscan.policy.config import Policy, find_config, load_policy, read_config
+from shadowscan.policy.config import rules_dirs as policy_rules
+from shadowscan.report.output import atomic_write, check_output
+from shadowscan.store.delta import EventStore, default_store_path
+
+
+def open_store(path: Path | None, must_exist: bool = True) -> EventStore:
+    store = EventStore(path or default_store_path())
+    if must_exist and not store.exists():
+        raise StoreError(
+            f"no shadowscan store at {store.root}.",
+            hint="Run `shadowscan ingest LOGS...` first, or pass --store.",
+        )
+    return store
+
+
+def catalogue_and_policy(config: Path | None, rules_dirs) -> tuple[Catalogue, Policy]:
+    """The catalogue (bundled, then the policy's rule folders, then --rules) and the policy."""
+    path = find_config(config)
+    doc = read_config(path)
+    catalogue = load_catalogue(extra=[*policy_rules(path, doc), *rules_dirs])
+    return catalogue, load_policy(path, doc, catalogue)
+
+
+def emit(text: str, output: Path | None, store: EventStore | None = None) -> None:
+    """Text to `output` (atomically; never inside the store), else to standard output."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if store is not None:
+        check_output(output, store.root)
+    atomic_write(output, text)

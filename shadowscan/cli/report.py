@@ -1,0 +1,247 @@
+"""`report`, `explain IDENTITY` and `reveal`: the gap, one person's evidence, pseudonyms."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import click
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from shadowscan.analyse.aggregate import ai_events, build_report
+from shadowscan.analyse.classify import classify
+from shadowscan.analyse.conditions import HELP as FAIL_ON_HELP
+from shadowscan.analyse.conditions import check_conditions, failed
+from shadowscan.analyse.period import choose_period
+from shadowscan.cli.common import catalogue_and_policy, emit, open_store
+from shadowscan.cli.options import (
+    config_option,
+    output_option,
+    pseudonym_options,
+    rules_option,
+    since_option,
+    store_option,
+    until_option,
+)
+from shadowscan.enrich.identity import user_expr
+from shadowscan.errors import UsageError
+from shadowscan.report import jsonout, markdown, terminal
+from shadowscan.report.csvdir import write_csv_dir
+from shadowscan.report.jsonout import iso
+from shadowscan.report.output import check_output
+from shadowscan.report.pseudonym import load_key, pseudonym, pseudonymize_report
+from shadowscan.report.safe import cell, visible
+
+REPORT_FORMATS = ["terminal", "json", "csv", "markdown", "html"]
+EXIT_CONDITION = 3
+EVIDENCE_LINES = 10
+
+
+def _fail_on(ctx, param, values: tuple[str, ...]) -> list[str]:
+    return [check_conditions(v) for v in values]
+
+
+@click.command()
+@store_option
+@since_option
+@until_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="terminal",
+    show_default=True,
+    help="csv writes one file per table into the -o folder.",
+)
+@output_option
+@rules_option
+@config_option
+@pseudonym_options
+@click.option(
+    "--fail-on",
+    multiple=True,
+    callback=_fail_on,
+    metavar="CONDITION",
+    help=f"Exit 3 when it holds: {FAIL_ON_HELP}. Repeatable.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the conditions that held.")
+@click.pass_context
+def report(
+    ctx,
+    store,
+    since,
+    until,
+    fmt,
+    output,
+    rules_dirs,
+    config,
+    pseudonymize,
+    key_file,
+    fail_on,
+    quiet,
+) -> None:
+    """The shadow-AI gap: AI use against what the organisation sanctioned, by whom, how much."""
+    events = open_store(store)
+    key = load_key(key_file) if pseudonymize else None
+    catalogue, policy = catalogue_and_policy(config, rules_dirs)
+    result = build_report(events, catalogue, since, until, policy)
+    if key is not None:
+        result = pseudonymize_report(result, key)
+    _render(result, fmt, output, events)
+    held = failed(result, fail_on)
+    if held:
+        if not quiet:
+            for text in held:
+                Console(stderr=True).print(Text(f"fail-on: {text}"))
+        ctx.exit(EXIT_CONDITION)
+
+
+def _render(result, fmt: str, output: Path | None, events) -> None:
+    if fmt == "csv":
+        if output is None:
+            raise UsageError("CSV writes one file per table: give a folder with -o.")
+        check_output(output, events.root)
+        write_csv_dir(result, output)
+    elif fmt == "json":
+        emit(jsonout.to_json(result), output, events)
+    elif fmt == "markdown":
+        emit(markdown.to_markdown(result), output, events)
+    elif fmt == "html":
+        from shadowscan.report.html import to_html
+
+        emit(to_html(result), output, events)
+    elif output is not None:
+        buffer = io.StringIO()
+        terminal.render(result, Console(file=buffer, width=120, color_system=None))
+        emit(buffer.getvalue(), output, events)
+    else:
+        terminal.render(result, Console())
+
+
+@click.command()
+@click.argument("identity")
+@store_option
+@since_option
+@until_option
+@rules_option
+@config_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)
+def explain(identity, store, since, until, rules_dirs, config, fmt) -> None:
+    """Why IDENTITY is classified as it is: per service, the reason and the evidence lines."""
+    events = open_store(store)
+    catalogue, policy = catalogue_and_policy(config, rules_dirs)
+    newest = events.events().select(pl.col("ts").max()).collect().item()
+    period = choose_period(newest, since, until)
+    canonical = pl.select(user_expr(pl.lit(identity))).item() or identity
+    classified = classify(ai_events(events, catalogue, period), policy)
+    mine = classified.filter(
+        pl.col("identity").is_in([identity, canonical]) | (pl.col("client_ip") == identity)
+    ).sort("ts")
+    if mine.is_empty():
+        raise UsageError(
+            f"no AI use by {identity!r} between {period.start:%Y-%m-%d} and {period.end:%Y-%m-%d}.",
+            hint="Identities are lower-case user names (or IPs); widen --since/--until.",
+        )
+    summary = (
+        mine.group_by("service_id", "classification", "reason", "signal")
+        .agg(
+            pl.len().alias("events"),
+            pl.col("ts").min().alias("first"),
+            pl.col("ts").max().alias("last"),
+        )
+        .sort("service_id", "classification", "signal")
+    )
+    if fmt == "json":
+        doc = {
+            "identity": canonical,
+            "period": {"start": iso(period.start), "end": iso(period.end)},
+            "services": jsonout.records(summary),
+            "evidence": jsonout.records(mine.select(_EVIDENCE)),
+        }
+        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        return
+    _print_explanation(Console(soft_wrap=True), canonical, summary, mine)
+
+
+_EVIDENCE = (
+    "ts",
+    "source_file",
+    "source_line",
+    "host",
+    "url_path",
+    "service_id",
+    "signal",
+    "plan",
+    "rule",
+    "classification",
+)
+
+
+def _print_explanation(console: Console, who: str, summary: pl.DataFrame, mine) -> None:
+    console.print(Text(f"{visible(who)}: {mine.height} AI event(s)", style="bold"))
+    for row in summary.iter_rows(named=True):
+        what = f"  {row['service_id']} ({row['signal']}): {row['classification']}"
+        when = f"{row['first']:%Y-%m-%d} to {row['last']:%Y-%m-%d}"
+        console.print(Text(f"{what}: {row['reason']}; {row['events']} event(s), {when}"))
+    table = Table(title="Evidence (first lines per service)", title_justify="left")
+    for column in ("Time", "File:line", "Host", "Rule", "Class"):
+        table.add_column(column, overflow="fold")
+    shown = mine.group_by("service_id", maintain_order=True).head(EVIDENCE_LINES)
+    for r in shown.iter_rows(named=True):
+        table.add_row(
+            f"{r['ts']:%Y-%m-%d %H:%M:%S}",
+            cell(f"{r['source_file']}:{r['source_line']}"),
+            cell(r["host"]),
+            cell(r["rule"]),
+            r["classification"],
+        )
+    console.print(table)
+
+
+@click.command()
+@click.argument("pseudonyms", nargs=-1, required=True)
+@store_option
+@config_option
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Pseudonym key [default: $SHADOWSCAN_PSEUDONYM_KEY].",
+)
+def reveal(pseudonyms, store, config, key_file) -> None:
+    """Map pseudonyms back to identities, for an investigator who holds the key."""
+    key = load_key(key_file)
+    events = open_store(store)
+    _, policy = catalogue_and_policy(config, ())
+    known = (
+        events.events()
+        .select(pl.concat_list("identity", "user", "client_ip").explode().alias("v"))
+        .drop_nulls()
+        .unique()
+        .collect()["v"]
+        .to_list()
+    )
+    for table in (policy.directory, policy.ip_map):
+        if table is not None:
+            known += table["user"].drop_nulls().to_list()
+    lookup = {pseudonym(key, value): value for value in set(known)}
+    missing = [p for p in pseudonyms if p not in lookup]
+    for p in pseudonyms:
+        if p in lookup:
+            sys.stdout.write(f"{p}\t{visible(lookup[p])}\n")
+    if missing:
+        raise UsageError(
+            f"{len(missing)} pseudonym(s) match no identity in the store or the policy: "
+            f"{', '.join(missing)}.",
+            hint="Is this the key the report was made with?",
+        )

@@ -1,0 +1,29 @@
+"""Writing report files the way cron jobs need: atomically, never over the store."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from shadowscan.errors import UsageError
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check_output(path: Path, store: Path) -> None:
+    """Refuse an output path inside the store: a report must never overwrite events."""
+    target, root = path.resolve(), store.resolve()
+    if target == root or root in target.parents:
+        raise UsageError(f"{path} is inside the store {store}.", hint="Write reports elsewhere.")
