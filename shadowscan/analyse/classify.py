@@ -130,10 +130,7 @@ def classify(events: pl.DataFrame, policy: Policy) -> pl.DataFrame:
 
 
 def _unattributed_reason(policy: Policy) -> pl.Expr:
+    """Reasons never repeat the identity: the row has it, and pseudonyms must hide it."""
     if policy.ip_map is None:
-        return pl.lit("no user in the log, and no ip_map to resolve ") + pl.col("identity")
-    return (
-        pl.lit("no user in the log, and no lease for ")
-        + pl.col("identity")
-        + pl.lit(" at that time")
-    )
+        return pl.lit("no user in the log, and no [identity] ip_map to resolve the address")
+    return pl.lit("no user in the log, and no lease for the address at that time")

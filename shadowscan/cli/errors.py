@@ -23,7 +23,7 @@ def report_error(exc: ShadowscanError, console: Console) -> int:
     if exc.hint:
         text.append("\n  help: ", style="bold")
         text.append(exc.hint)
-    console.print(text)
+    console.print(text, soft_wrap=True)  # one line per message: logs and grep keep it whole
     return exc.exit_code
 
 

@@ -1,6 +1,7 @@
-"""Small inline-SVG charts for the HTML report: no script, no library, no network.
+"""The HTML report's charts as inline SVG: no script, no library, no network.
 
-Each chart is a complete `<svg>` string with `role="img"`, an `aria-label` and
+`gauge`, `trend` and `services` draw the report; the rest are small drawing
+helpers. Each chart is a complete `<svg>` string with `role="img"`, an `aria-label` and
 a `<title>` (what a screen reader or a tooltip says), and a `viewBox` so it
 scales with the page. Every piece of text passes through `esc`, because
 service names and labels can come from logs or user rule files.
@@ -11,9 +12,11 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from shadowscan.analyse.aggregate import Report
 from shadowscan.report.safe import visible
+from shadowscan.report.terminal import pct
 
 SHADOW = "#d9480f"  # warm red-orange: use outside what the organisation pays for
 OTHER = "#1c7ed6"  # blue: sanctioned or unattributed AI use
@@ -21,6 +24,7 @@ NO_USE = "#ced4da"  # grey: no AI use seen
 INK = "#212529"
 GRID = "#dee2e6"
 WIDTH = 800
+TOP_SERVICES = 15
 LABEL_CHARS = 26  # a service name longer than this is clipped in the bar chart
 
 
@@ -52,6 +56,58 @@ def esc(value: object, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return html.escape(text, quote=True)
+
+
+def gauge(report: Report) -> str:
+    """The population as one bar: shadow AI users, other AI users, and no AI use seen."""
+    h = report.headline
+    whole = max(h.population or 0, h.ai_users)  # a stale headcount can be below the users seen
+    other, idle = h.ai_users - h.shadow_users, whole - h.ai_users
+    parts = [
+        (
+            Key(f"Shadow AI users: {h.shadow_users:,} ({pct(h.shadow_users_pct)})", SHADOW),
+            h.shadow_users,
+        ),
+        (Key(f"Other AI users (sanctioned or unattributed): {other:,}", OTHER), other),
+        (Key(f"No AI use seen: {idle:,}", NO_USE), idle),
+    ]
+    label = (
+        f"Of {whole:,} in the population, {h.shadow_users:,} used shadow AI, "
+        f"{other:,} used other AI only, {idle:,} no AI"
+    )
+    return stacked_bar("chart-gauge", label, parts)
+
+
+def trend(report: Report) -> str:
+    """Daily users from the first to the last day with use; a day without use is zero."""
+    rows = {r["start"]: r for r in report.daily.iter_rows(named=True)}
+    first = min(rows, default=None)
+    days = [first + timedelta(days=i) for i in range((max(rows) - first).days + 1)] if rows else []
+    lines = [
+        (Key(name, colour), [rows[d][column] if d in rows else 0 for d in days])
+        for name, colour, column in [
+            ("AI users", OTHER, "ai_users"),
+            ("Shadow AI users", SHADOW, "shadow_users"),
+        ]
+    ]
+    label = f"AI users and shadow AI users per day over {len(days)} day(s)"
+    return line_chart("chart-trend", label, days, lines)
+
+
+def services(report: Report) -> str:
+    """Users per service, the most used first, each bar's shadow users highlighted."""
+    bars = [
+        Bar(
+            r["name"],
+            r["users"],
+            r["shadow_users"],
+            f"{r['users']:,} ({r['shadow_users']:,} shadow)",
+        )
+        for r in report.services.head(TOP_SERVICES).iter_rows(named=True)
+    ]
+    label = f"Users per AI service, shadow users highlighted: {len(bars)} service(s)"
+    keys = Key("Shadow AI users", SHADOW), Key("Other AI users", OTHER)
+    return bar_chart("chart-services", label, bars, *keys)
 
 
 def chart(css_class: str, label: str, height: int, body: list[str]) -> str:
