@@ -38,8 +38,9 @@ def test_list_json_has_every_service_with_its_facts() -> None:
 def test_list_terminal_and_an_unknown_category() -> None:
     result = invoke("rules", "list", "--category", "chat")
     assert result.exit_code == 0 and "chatgpt" in result.output
-    proc = subprocess.run([_exe(), "rules", "list", "--category", "nope"], capture_output=True,
-                          text=True)  # fmt: skip
+    proc = subprocess.run(
+        [_exe(), "rules", "list", "--category", "nope"], capture_output=True, text=True
+    )
     assert proc.returncode == 1 and "unknown category 'nope'" in proc.stderr
     assert "Traceback" not in proc.stderr
 
@@ -67,13 +68,15 @@ def test_check_and_test_pass_on_the_bundled_catalogue() -> None:
 def test_check_and_test_fail_on_a_bad_local_folder(tmp_path: Path) -> None:
     wrong = GATEWAY.replace('signal = "api" }', 'signal = "ui" }')
     local = rules_dir(tmp_path, {"gateway.toml": wrong, "twice.toml": service_toml("claude.ai")})
-    check = subprocess.run([_exe(), "rules", "check", "--rules", local], capture_output=True,
-                           text=True)  # fmt: skip
+    check = subprocess.run(
+        [_exe(), "rules", "check", "--rules", local], capture_output=True, text=True
+    )
     assert check.returncode == 1
     assert f"{local}/twice.toml:6: host 'claude.ai' is claimed by" in check.stdout
     assert "2 problem(s)" in check.stderr
-    test = subprocess.run([_exe(), "rules", "test", "--rules", local], capture_output=True,
-                          text=True)  # fmt: skip
+    test = subprocess.run(
+        [_exe(), "rules", "test", "--rules", local], capture_output=True, text=True
+    )
     assert test.returncode == 1
     assert "FAIL gateway: ai.corp.example: expected gateway ui, got gateway api" in test.stdout
 
@@ -83,8 +86,11 @@ def test_export_writes_a_file(tmp_path: Path) -> None:
     result = invoke("rules", "export", "--format", "hosts", "--category", "coding", "-o", out)
     assert result.exit_code == 0 and result.output == ""
     assert "0.0.0.0 api.githubcopilot.com" in out.read_text()
-    unknown = subprocess.run([_exe(), "rules", "export", "--format", "hosts", "--service", "x"],
-                             capture_output=True, text=True)  # fmt: skip
+    unknown = subprocess.run(
+        [_exe(), "rules", "export", "--format", "hosts", "--service", "x"],
+        capture_output=True,
+        text=True,
+    )
     assert unknown.returncode == 1 and "no service 'x'" in unknown.stderr
 
 
@@ -103,5 +109,6 @@ def test_a_local_rule_is_seen_in_the_next_report_without_reingesting(tmp_path: P
     local = rules_dir(tmp_path / "rules", {"acme-gateway.toml": GATEWAY})
     after = invoke("report", "--store", store, "--format", "json", "--rules", local)
     assert {s["service_id"] for s in json.loads(after.output)["services"]} == {
-        "claude", "acme-gateway"
-    }  # fmt: skip
+        "claude",
+        "acme-gateway",
+    }

@@ -14,8 +14,10 @@ T0 = 1_794_999_960  # a whole minute, so each line's minute is its `minute` argu
 
 def _line(minute: int, second: int, user: str, method: str, url: str) -> str:
     host = url.split("/")[2]
-    return (f"{T0 + minute * 60 + second}.000 120 10.0.0.{len(user)} TCP_MISS/200 900 {method} "
-            f"{url} {user} HIER_DIRECT/{host} text/html")  # fmt: skip
+    return (
+        f"{T0 + minute * 60 + second}.000 120 10.0.0.{len(user)} TCP_MISS/200 900 {method} "
+        f"{url} {user} HIER_DIRECT/{host} text/html"
+    )
 
 
 def _org_log() -> str:

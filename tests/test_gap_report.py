@@ -39,8 +39,9 @@ def store(tmp_path_factory) -> Path:
 
 
 def _report(store: Path, *args: object, config: Path = ORG / "shadowscan.toml") -> dict:
-    result = invoke("report", "--store", store, "--config", config, "--format", "json",
-                    *PERIOD, *args)  # fmt: skip
+    result = invoke(
+        "report", "--store", store, "--config", config, "--format", "json", *PERIOD, *args
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -58,12 +59,18 @@ def test_headline_equals_the_known_answer(store):
 
 def test_every_breakdown_equals_the_known_answer(store):
     doc = _report(store)
-    services = {s["service_id"]: {k: s[k] for k in ("users", "shadow_users", "events",
-                                                   "sanctioned")} for s in doc["services"]}  # fmt: skip
+    services = {
+        s["service_id"]: {k: s[k] for k in ("users", "shadow_users", "events", "sanctioned")}
+        for s in doc["services"]
+    }
     assert services == EXPECTED["services"]
-    departments = {d["department"]: {k: d[k] for k in ("population", "ai_users", "shadow_users",
-                                                        "sanctioned_coverage_pct")}
-                   for d in doc["departments"] if d["population"] is not None}  # fmt: skip
+    departments = {
+        d["department"]: {
+            k: d[k] for k in ("population", "ai_users", "shadow_users", "sanctioned_coverage_pct")
+        }
+        for d in doc["departments"]
+        if d["population"] is not None
+    }
     assert departments == EXPECTED["departments"]
     contractor = next(d for d in doc["departments"] if d["population"] is None)
     assert (contractor["department"], contractor["ai_users"]) == ("(not in directory)", 1)
@@ -78,8 +85,16 @@ def test_every_breakdown_equals_the_known_answer(store):
 
 
 def _use_events(store: Path):
-    result = invoke("export", "--store", store, "--config", ORG / "shadowscan.toml",
-                    "--format", "jsonl", *PERIOD)  # fmt: skip
+    result = invoke(
+        "export",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        "--format",
+        "jsonl",
+        *PERIOD,
+    )
     for line in result.output.splitlines():
         event = json.loads(line)
         if event["signal"] in ("ui", "api", "auth"):
@@ -100,12 +115,18 @@ def test_export_carries_each_events_classification_and_reason(store):
 
 def test_coverage_without_the_everyone_grant(store, tmp_path):
     text = (ORG / "shadowscan.toml").read_text()
-    text = re.sub(r"\[\[sanctioned\]\][^\[]*?service = \"microsoft-copilot\".*?everyone = true\n",
-                  "", text, flags=re.S)  # fmt: skip
+    text = re.sub(
+        r"\[\[sanctioned\]\][^\[]*?service = \"microsoft-copilot\".*?everyone = true\n",
+        "",
+        text,
+        flags=re.S,
+    )
     config = tmp_path / "shadowscan.toml"
-    config.write_text(text.replace('"directory.csv"', f'"{ORG}/directory.csv"')
-                      .replace('"dhcp.csv"', f'"{ORG}/dhcp.csv"')
-                      .replace('"seats/', f'"{ORG}/seats/'))  # fmt: skip
+    config.write_text(
+        text.replace('"directory.csv"', f'"{ORG}/directory.csv"')
+        .replace('"dhcp.csv"', f'"{ORG}/dhcp.csv"')
+        .replace('"seats/', f'"{ORG}/seats/')
+    )
     head = _report(store, config=config)["headline"]
     # ChatGPT seats: 8 in the directory; Copilot adds carol, dan, eve, farid; Legal (DeepL)
     # adds victor, wendy, xena: 15 of 24
@@ -114,8 +135,9 @@ def test_coverage_without_the_everyone_grant(store, tmp_path):
 
 def test_without_a_policy_everyone_is_shadow_and_the_report_says_so(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = invoke("report", "--store", store, "--format", "json", *PERIOD,
-                    env={"SHADOWSCAN_CONFIG": ""})  # fmt: skip
+    result = invoke(
+        "report", "--store", store, "--format", "json", *PERIOD, env={"SHADOWSCAN_CONFIG": ""}
+    )
     head = json.loads(result.output)["headline"]
     # no policy, so no leases either: DNS addresses stay addresses, one identity each
     assert head["shadow_users"] == head["ai_users"] > EXPECTED["headline"]["ai_users"]
@@ -123,16 +145,41 @@ def test_without_a_policy_everyone_is_shadow_and_the_report_says_so(store, tmp_p
 
 
 def test_every_format_renders_and_csv_writes_one_file_per_table(store, tmp_path):
-    terminal = invoke("report", "--store", store, "--config", ORG / "shadowscan.toml", *PERIOD,
-                      env={"COLUMNS": "160"})  # fmt: skip
+    terminal = invoke(
+        "report",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        *PERIOD,
+        env={"COLUMNS": "160"},
+    )
     assert "55.0% of AI users (11 of 20)" in terminal.output
     assert "By department" in terminal.output and "Sanctioned grants" in terminal.output
-    markdown = invoke("report", "--store", store, "--config", ORG / "shadowscan.toml", *PERIOD,
-                      "--format", "markdown").output  # fmt: skip
+    markdown = invoke(
+        "report",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        *PERIOD,
+        "--format",
+        "markdown",
+    ).output
     assert markdown.startswith("# shadowscan report: Acme") and "| chatgpt |" in markdown
     folder = tmp_path / "csv"
-    invoke("report", "--store", store, "--config", ORG / "shadowscan.toml", *PERIOD,
-           "--format", "csv", "-o", folder)  # fmt: skip
+    invoke(
+        "report",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        *PERIOD,
+        "--format",
+        "csv",
+        "-o",
+        folder,
+    )
     names = sorted(p.stem for p in folder.glob("*.csv"))
     assert {"headline", "services", "departments", "seats", "daily", "weekly"} <= set(names)
     with open(folder / "services.csv") as f:
@@ -141,15 +188,24 @@ def test_every_format_renders_and_csv_writes_one_file_per_table(store, tmp_path)
 
 
 def test_fail_on_exits_3_only_when_a_condition_holds(store):
-    base = ["report", "--store", store, "--config", ORG / "shadowscan.toml", *PERIOD,
-            "--format", "json"]  # fmt: skip
+    base = [
+        "report",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        *PERIOD,
+        "--format",
+        "json",
+    ]
     assert invoke(*base, "--fail-on", "shadow-pct>50").exit_code == 0  # 45.8
     held = invoke(*base, "--fail-on", "shadow-pct>45", "--fail-on", "upload-mb>100")
     assert held.exit_code == 3
     assert "fail-on: shadow-pct is 45.8, > 45" in held.output
     assert invoke(*base, "--fail-on", "new-service").exit_code == 3
-    proc = subprocess.run([_exe(), *map(str, base), "--fail-on", "shadow>5"], capture_output=True,
-                          text=True)  # fmt: skip
+    proc = subprocess.run(
+        [_exe(), *map(str, base), "--fail-on", "shadow>5"], capture_output=True, text=True
+    )
     assert proc.returncode == 1 and "cannot read the condition 'shadow>5'" in proc.stderr
 
 
@@ -159,13 +215,22 @@ def _exe() -> str:
 
 def test_output_is_atomic_and_never_inside_the_store(store, tmp_path):
     out = tmp_path / "weekly.json"
-    base = ["report", "--store", store, "--config", ORG / "shadowscan.toml", *PERIOD,
-            "--format", "json"]  # fmt: skip
+    base = [
+        "report",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        *PERIOD,
+        "--format",
+        "json",
+    ]
     assert invoke(*base, "-o", out).exit_code == 0
     assert json.loads(out.read_text())["headline"]["ai_users"] == 20
     assert [p.name for p in tmp_path.iterdir()] == ["weekly.json"]  # no temporary left
-    proc = subprocess.run([_exe(), *map(str, base), "-o", store / "events" / "x.json"],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [_exe(), *map(str, base), "-o", store / "events" / "x.json"], capture_output=True, text=True
+    )
     assert proc.returncode == 1 and "is inside the store" in proc.stderr
 
 
@@ -175,9 +240,20 @@ RAW = ["alice", "bob", "carol", "ext-zed", "10.30.7.40", "ACME", "acme.example"]
 @pytest.mark.parametrize("fmt", ["json", "markdown", "terminal", "csv"])
 def test_pseudonymized_reports_contain_no_raw_identity(store, tmp_path, fmt):
     out = tmp_path / "out"
-    result = invoke("report", "--store", store, "--config", ORG / "shadowscan.toml", *PERIOD,
-                    "--format", fmt, "-o", out, "--pseudonymize",
-                    env={"SHADOWSCAN_PSEUDONYM_KEY": KEY})  # fmt: skip
+    result = invoke(
+        "report",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        *PERIOD,
+        "--format",
+        fmt,
+        "-o",
+        out,
+        "--pseudonymize",
+        env={"SHADOWSCAN_PSEUDONYM_KEY": KEY},
+    )
     assert result.exit_code == 0, result.output
     text = "".join(p.read_text() for p in out.glob("*.csv")) if fmt == "csv" else out.read_text()
     for raw in RAW:
@@ -195,21 +271,37 @@ def test_reveal_maps_a_pseudonym_back_with_the_key(store, tmp_path):
     assert revealed.output.strip().split("\t")[1] in EXPECTED["shadow_identities"]
     wrong = tmp_path / "wrong"
     wrong.write_text("another key of sufficient length")
-    proc = subprocess.run([_exe(), "reveal", first, "--store", str(store), "--key-file", wrong],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [_exe(), "reveal", first, "--store", str(store), "--key-file", wrong],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and "match no identity" in proc.stderr
 
 
 def test_a_short_or_missing_key_is_refused(store):
     env = {**os.environ, "SHADOWSCAN_PSEUDONYM_KEY": "short"}
-    proc = subprocess.run([_exe(), "report", "--store", str(store), "--pseudonymize"],
-                          capture_output=True, text=True, env=env)  # fmt: skip
+    proc = subprocess.run(
+        [_exe(), "report", "--store", str(store), "--pseudonymize"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 1 and "at least 16 bytes" in proc.stderr
 
 
 def test_explain_identity_gives_reasons_and_evidence_lines(store):
-    result = invoke("explain", "ACME\\bob", "--store", store, "--config", ORG / "shadowscan.toml",
-                    *PERIOD, "--format", "json")  # fmt: skip
+    result = invoke(
+        "explain",
+        "ACME\\bob",
+        "--store",
+        store,
+        "--config",
+        ORG / "shadowscan.toml",
+        *PERIOD,
+        "--format",
+        "json",
+    )
     doc = json.loads(result.output)
     assert doc["identity"] == "bob"
     classes = {(s["service_id"], s["classification"]) for s in doc["services"]}

@@ -46,9 +46,12 @@ def test_a_full_policy_loads_with_paths_relative_to_the_file(tmp_path):
         '[identity]\nip_map = "dhcp.csv"\n'
         '[[sanctioned]]\nservice = "chatgpt"\nplan = "enterprise"\nseats = "seats.csv"\n'
         '[[sanctioned]]\nservice = "codeium"\ndepartments = ["Engineering"]\n',
-        {"people/dir.csv": DIRECTORY, "seats.csv": "user\nACME\\alice\n",
-         "dhcp.csv": "ip,user,start,end\n10.0.0.9,carol,2026-11-01T00:00:00Z,\n"},
-    )  # fmt: skip
+        {
+            "people/dir.csv": DIRECTORY,
+            "seats.csv": "user\nACME\\alice\n",
+            "dhcp.csv": "ip,user,start,end\n10.0.0.9,carol,2026-11-01T00:00:00Z,\n",
+        },
+    )
     assert policy.name == "Acme"
     assert policy.directory["user"].to_list() == ["alice", "bob", "carol"]
     assert policy.sanctioned_services == {"chatgpt", "windsurf"}  # codeium is windsurf's alias
@@ -63,29 +66,44 @@ def test_a_full_policy_loads_with_paths_relative_to_the_file(tmp_path):
         ("[organization]\nheadcount = -3\n", "headcount must be a positive"),
         ('[[sanctioned]]\nservice = "chatgtp"\neveryone = true\n', "Did you mean chatgpt"),
         ('[[sanctioned]]\nservice = "chatgpt"\n', "exactly one of seats, departments"),
-        ('[[sanctioned]]\nservice = "chatgpt"\neveryone = true\nseats = "s.csv"\n',
-         "exactly one of"),
+        (
+            '[[sanctioned]]\nservice = "chatgpt"\neveryone = true\nseats = "s.csv"\n',
+            "exactly one of",
+        ),
         ('[[sanctioned]]\nservice = "chatgpt"\nseat = "s.csv"\n', "unknown key 'seat'"),
         ('[directory]\nfile = "nope.csv"\n', "cannot read"),
         ('[directory]\nfile = "bad.csv"\n', "has no 'department' column"),
         ('[identity]\nip_map = "leases.csv"\n', "cannot read the start time 'yesterday'"),
-        ('[directory]\nfile = "dir.csv"\n[[sanctioned]]\nservice = "claude"\n'
-         'departments = ["Marketing"]\n', "department 'Marketing' is not in the directory"),
+        (
+            '[directory]\nfile = "dir.csv"\n[[sanctioned]]\nservice = "claude"\n'
+            'departments = ["Marketing"]\n',
+            "department 'Marketing' is not in the directory",
+        ),
         ("this is = not toml = at all", "is not valid TOML"),
     ],
-)  # fmt: skip
+)
 def test_a_mistake_is_one_clear_error(tmp_path, text, message):
-    files = {"bad.csv": "user,dept\nalice,Sales\n", "dir.csv": DIRECTORY,
-             "leases.csv": "ip,user,start,end\n10.0.0.1,alice,yesterday,\n"}  # fmt: skip
+    files = {
+        "bad.csv": "user,dept\nalice,Sales\n",
+        "dir.csv": DIRECTORY,
+        "leases.csv": "ip,user,start,end\n10.0.0.1,alice,yesterday,\n",
+    }
     with pytest.raises(PolicyError) as caught:
         _policy(tmp_path, text, files)
     assert message in f"{caught.value.message} {caught.value.hint}"
 
 
 def _events(rows) -> pl.DataFrame:
-    schema = {"ts": pl.Datetime("us", "UTC"), "identity": pl.String, "user": pl.String,
-              "client_ip": pl.String, "service_id": pl.String, "plan": pl.String,
-              "rule": pl.String, "signal": pl.String}  # fmt: skip
+    schema = {
+        "ts": pl.Datetime("us", "UTC"),
+        "identity": pl.String,
+        "user": pl.String,
+        "client_ip": pl.String,
+        "service_id": pl.String,
+        "plan": pl.String,
+        "rule": pl.String,
+        "signal": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -99,10 +117,14 @@ def test_classification_follows_the_rules_in_order(tmp_path):
         '[[sanctioned]]\nservice = "chatgpt"\nseats = "seats.csv"\n'
         '[[sanctioned]]\nservice = "microsoft-copilot"\neveryone = true\n'
         '[[sanctioned]]\nservice = "github-copilot"\ndepartments = ["Engineering"]\n',
-        {"dir.csv": DIRECTORY, "seats.csv": "alice\n",
-         "dhcp.csv": "ip,user,start,end\n10.0.0.9,carol,2026-11-01T00:00:00Z,2026-11-05T00:00:00Z\n"
-                     "10.0.0.9,bob,2026-11-05T00:00:00Z,\n"},
-    )  # fmt: skip
+        {
+            "dir.csv": DIRECTORY,
+            "seats.csv": "alice\n",
+            "dhcp.csv": "ip,user,start,end\n"
+            "10.0.0.9,carol,2026-11-01T00:00:00Z,2026-11-05T00:00:00Z\n"
+            "10.0.0.9,bob,2026-11-05T00:00:00Z,\n",
+        },
+    )
     rows = [
         (T, "alice", "alice", "10.0.0.1", "chatgpt", "unknown", "suffix:chatgpt.com", "ui"),
         (T, "alice", "alice", "10.0.0.1", "chatgpt", "personal", "path:x", "ui"),
@@ -122,14 +144,26 @@ def test_classification_follows_the_rules_in_order(tmp_path):
         ("carol", "chatgpt", "shadow", "sanctioned, but this person holds no chatgpt grant"),
         ("carol", "claude", "shadow", "claude is not sanctioned"),
         ("bob", "microsoft-copilot", "sanctioned", "grant: everyone"),  # leased to bob then
-        ("10.0.0.7", "claude", "unattributed",
-         "no user in the log, and no lease for the address at that time"),
+        (
+            "10.0.0.7",
+            "claude",
+            "unattributed",
+            "no user in the log, and no lease for the address at that time",
+        ),
         ("bob", "github-copilot", "sanctioned", "grant: departments Engineering"),
-        ("alice", "github-copilot", "shadow",
-         "sanctioned, but this person holds no github-copilot grant"),
-        ("dan", "microsoft-copilot", "shadow",  # not in the directory: not in `everyone`
-         "sanctioned, but this person holds no microsoft-copilot grant"),
-    ]  # fmt: skip
+        (
+            "alice",
+            "github-copilot",
+            "shadow",
+            "sanctioned, but this person holds no github-copilot grant",
+        ),
+        (
+            "dan",
+            "microsoft-copilot",
+            "shadow",  # not in the directory: not in `everyone`
+            "sanctioned, but this person holds no microsoft-copilot grant",
+        ),
+    ]
     assert out["department"].to_list()[:4] == ["Sales", "Sales", "Sales", "Sales"]
 
 
@@ -139,5 +173,6 @@ def test_without_a_policy_file_everything_is_shadow():
     rows = [(T, "10.0.0.7", None, "10.0.0.7", "claude", "unknown", "suffix:claude.ai", "ui")]
     out = classify(_events(rows), Policy(notes=[]))
     assert out.select("classification", "reason").row(0) == (
-        "shadow", "no policy file: nothing is sanctioned"
-    )  # fmt: skip
+        "shadow",
+        "no policy file: nothing is sanctioned",
+    )
