@@ -19,10 +19,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## Ingest the demo logs under fixtures/ and print the report
+run: $(STAMP)  ## Ingest the fixture organisation's logs and print its shadow-AI gap report
 	rm -rf $(STORE)
-	$(BIN)/shadowscan ingest --store $(STORE) fixtures/demo
-	$(BIN)/shadowscan report --store $(STORE)
+	$(BIN)/shadowscan ingest --store $(STORE) fixtures/org/logs
+	$(BIN)/shadowscan report --store $(STORE) --config fixtures/org/shadowscan.toml \
+		--since 2026-11-02 --until 2026-11-29T23:59:59Z
 
 test: $(STAMP)  ## Run the whole test suite
 	$(BIN)/python -m pytest
