@@ -16,7 +16,7 @@ from shadowscan.analyse.gap import Headline
 from shadowscan.analyse.period import Period, choose_period
 from shadowscan.match.catalogue import USE_SIGNALS, Catalogue
 from shadowscan.match.matcher import HostMatcher
-from shadowscan.policy.config import Policy
+from shadowscan.policy.config import Policy, load_policy
 from shadowscan.store.delta import EventStore
 
 TOP_IDENTITIES = gap.TOP
@@ -107,13 +107,14 @@ def build_report(
     until: str | None = None,
     policy: Policy | None = None,
 ) -> Report:
-    policy = policy or Policy()
+    policy = policy or load_policy(None, {}, catalogue)
     newest = store.events().select(pl.col("ts").max()).collect().item()
     period = choose_period(newest, since, until)
     events = classify(ai_events(store, catalogue, period), policy)
     in_period = store.events().filter(period.filter())
     counts = in_period.select(pl.len(), pl.col("identity").n_unique()).collect().row(0)
-    seat_table = gap.seats(events, policy)
+    population = gap.population(policy, counts[1])[0]
+    seat_table = gap.seats(events, policy, population)
     head = gap.headline(
         events,
         policy,
@@ -183,7 +184,7 @@ def _identities(use: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("service_id").unique().sort().alias("services"),
             pl.len().alias("events"),
-            pl.col("bytes_out").sum().alias("bytes_out"),
+            gap.logged_sum("bytes_out"),
             pl.col("ts").dt.date().n_unique().alias("active_days"),
             pl.col("ts").max().alias("last_seen"),
         )

@@ -69,6 +69,11 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}%"
 
 
+def logged_sum(column: str) -> pl.Expr:
+    """A sum that stays null when no event logged the value: unknown, not zero."""
+    return pl.when(pl.col(column).count() > 0).then(pl.col(column).sum()).alias(column)
+
+
 def use_only(events: pl.DataFrame) -> pl.DataFrame:
     return events.filter(pl.col("signal").is_in(USE_SIGNALS))
 
@@ -77,21 +82,21 @@ def headline(events: pl.DataFrame, policy: Policy, observed: int, unused: int) -
     use = use_only(events)
     ai_users = use["identity"].n_unique()
     shadow = use.filter(pl.col("classification") == "shadow")
-    population, source = _population(policy, observed)
-    covered = covered_people(policy, population)
+    people, source = population(policy, observed)
+    covered = covered_people(policy, people)
     return Headline(
         organization=policy.name,
         has_policy=policy.path is not None,
-        population=population,
+        population=people,
         population_source=source,
         ai_users=ai_users,
-        ai_users_pct=pct(ai_users, population),
+        ai_users_pct=pct(ai_users, people),
         shadow_users=shadow["identity"].n_unique(),
-        shadow_users_pct=pct(shadow["identity"].n_unique(), population),
+        shadow_users_pct=pct(shadow["identity"].n_unique(), people),
         shadow_share_of_ai_users_pct=pct(shadow["identity"].n_unique(), ai_users),
         sanctioned_users=use.filter(pl.col("classification") == "sanctioned")["person"].n_unique(),
         covered_people=covered,
-        sanctioned_coverage_pct=pct(covered, population),
+        sanctioned_coverage_pct=pct(covered, people),
         unused_seats=unused,
         unattributed_identities=use.filter(pl.col("classification") == "unattributed")[
             "identity"
@@ -100,7 +105,7 @@ def headline(events: pl.DataFrame, policy: Policy, observed: int, unused: int) -
     )
 
 
-def _population(policy: Policy, observed: int) -> tuple[int, str]:
+def population(policy: Policy, observed: int) -> tuple[int, str]:
     if policy.directory is not None:
         return policy.directory.height, "directory"
     if policy.headcount is not None:
@@ -159,7 +164,7 @@ def categories(events: pl.DataFrame) -> pl.DataFrame:
     totals = events.group_by("category").agg(
         pl.col("service_id").n_unique().alias("services"),
         pl.len().alias("events"),
-        pl.col("bytes_out").sum().alias("bytes_out"),
+        logged_sum("bytes_out"),
     )
     return (
         totals.join(people, on="category", how="left")
@@ -234,8 +239,12 @@ def shadow_identities(events: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def seats(events: pl.DataFrame, policy: Policy) -> pl.DataFrame:
-    """Per grant: holders, those who used the service (sanctioned) in the period, the unused."""
+def seats(events: pl.DataFrame, policy: Policy, population: int) -> pl.DataFrame:
+    """Per grant: holders, those who used the service (sanctioned) in the period, the unused.
+
+    Without a directory an `everyone` grant names nobody, so its holders are the
+    population and its active users whoever used the service sanctioned.
+    """
     granted = holders(policy)
     active = (
         use_only(events)
@@ -250,13 +259,36 @@ def seats(events: pl.DataFrame, policy: Policy) -> pl.DataFrame:
         .agg(pl.len().alias("holders"), pl.col("active").sum().alias("active"))
         .with_columns((pl.col("holders") - pl.col("active")).alias("unused"))
     )
+    if policy.directory is None:
+        everyone = [g.service_id for g in policy.grants if g.kind == "everyone"]
+        users = (
+            use_only(events)
+            .filter(
+                pl.col("service_id").is_in(everyone) & (pl.col("classification") == "sanctioned")
+            )
+            .group_by("service_id")
+            .agg(pl.col("person").n_unique().cast(pl.UInt32).alias("active"))
+        )
+        anyone = users.with_columns(
+            grant=pl.lit("everyone"),
+            kind=pl.lit("everyone"),
+            holders=pl.lit(population, pl.UInt32),
+        ).with_columns((pl.col("holders") - pl.col("active")).alias("unused"))
+        rows = pl.concat([rows, anyone.select(rows.columns)], how="vertical_relaxed")
     plans = pl.DataFrame(
-        [(g.service_id, g.source, g.plan) for g in policy.grants],
-        schema={"service_id": pl.String, "grant": pl.String, "plan": pl.String},
+        [(g.service_id, g.source, g.plan, g.kind) for g in policy.grants],
+        schema={"service_id": pl.String, "grant": pl.String, "plan": pl.String, "kind": pl.String},
         orient="row",
     )
     return (
-        plans.join(rows, on=["service_id", "grant"], how="left")
+        plans.join(rows.drop("kind"), on=["service_id", "grant"], how="left")
+        .with_columns(
+            pl.when(pl.col("kind") == "everyone")
+            .then(pl.col("holders").fill_null(population))
+            .otherwise(pl.col("holders"))
+            .alias("holders"),
+        )
+        .with_columns(pl.col("unused").fill_null(pl.col("holders") - pl.col("active").fill_null(0)))
         .with_columns(
             pl.col("holders", "active", "unused").fill_null(0).cast(pl.Int64),
             (100 * pl.col("unused") / pl.col("holders")).round(1).alias("unused_pct"),

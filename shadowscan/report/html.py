@@ -9,7 +9,7 @@ and a Content-Security-Policy forbids scripts should anything slip through.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 
@@ -53,15 +53,18 @@ figure svg { display: block; width: 100%; max-width: 800px; height: auto; }
 svg text { font-size: 13px; font-family: inherit; }
 table { border-collapse: collapse; min-width: 60%; font-size: 14px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left;
-  vertical-align: top; overflow-wrap: anywhere; }
+  vertical-align: top; overflow-wrap: break-word; }
 th { background: #f1f3f5; }
-.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, .day { white-space: nowrap; }
 .shadow-text { color: var(--shadow); font-weight: 600; }
 code { font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   white-space: pre-wrap; overflow-wrap: anywhere; display: block; }
 footer { margin-top: 32px; font-size: 12px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
+  table { font-size: 9pt; }
+  th, td { padding: 3px 5px; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   .figure, th { background: none; }
   tr, figure, .figure, svg { break-inside: avoid; page-break-inside: avoid; }
@@ -92,16 +95,12 @@ def to_html(report: Report) -> str:
     )
 
 
-def _when(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return value.strftime(fmt) if value else "-"
-
-
 def _header(report: Report, title: str) -> str:
     p = report.period
     return (
         f'<header><h1>{esc(title)}</h1>\n<p class="period">Shadow AI report for '
-        f"{_when(p.start)} to {_when(p.end)} UTC: {report.events_in_period:,} events, "
-        f"{report.ai_events:,} to AI services.</p></header>"
+        f"{p.start:%Y-%m-%d %H:%M} to {p.end:%Y-%m-%d %H:%M} UTC: "
+        f"{report.events_in_period:,} events, {report.ai_events:,} to AI services.</p></header>"
     )
 
 
@@ -225,8 +224,8 @@ def _cell(value: object) -> str:
         return f"{value:,}"
     if isinstance(value, float):
         return pct(value)
-    if isinstance(value, datetime | date):
-        return _when(value, "%Y-%m-%d %H:%M" if isinstance(value, datetime) else "%Y-%m-%d")
+    if isinstance(value, date):  # the day is enough in a table, as in the terminal
+        return f'<span class="day">{value:%Y-%m-%d}</span>'
     return esc("-" if value is None else value)
 
 
@@ -282,6 +281,11 @@ def _notes(report: Report) -> str:
     return _section("Notes", "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in report.notes) + "</ul>")
 
 
+def _path(row: dict) -> Html:
+    """A path in code type, where it may break anywhere: it has no spaces to wrap at."""
+    return Html(f"<code>{esc(row['source_file'])}</code>")
+
+
 def _rejected(row: dict) -> str:
     return f"{row['rejected']:,} of {row['lines']:,}"
 
@@ -300,7 +304,6 @@ def _health(report: Report) -> str:
         f"{h.rejected:,} rejected line(s).</p>"
     )
     keys = "source_file source_format rejected samples"
-    table = (
-        _table(h.problems, keys, rejected=_rejected, samples=_samples) if h.problems.height else ""
-    )
+    derived = {"source_file": _path, "rejected": _rejected, "samples": _samples}
+    table = _table(h.problems, keys, **derived) if h.problems.height else ""
     return _section("Ingest health", summary + table)

@@ -1,10 +1,10 @@
 """The HTML report's charts as inline SVG: no script, no library, no network.
 
-`gauge`, `trend` and `services` draw the report; the rest are small drawing
-helpers. Each chart is a complete `<svg>` string with `role="img"`, an `aria-label` and
-a `<title>` (what a screen reader or a tooltip says), and a `viewBox` so it
-scales with the page. Every piece of text passes through `esc`, because
-service names and labels can come from logs or user rule files.
+`gauge`, `trend` and `services` draw the report's three charts from the one
+Report; the rest are small drawing helpers. Each chart is a complete `<svg>`
+with `role="img"`, an `aria-label` and a `<title>` (what a screen reader or a
+tooltip says), and a `viewBox` so it scales with the page. Every piece of text
+passes through `esc`: service names can come from a user's rule files.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import html
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+import polars as pl
 
 from shadowscan.analyse.aggregate import Report
 from shadowscan.report.safe import visible
@@ -81,8 +83,10 @@ def gauge(report: Report) -> str:
 def trend(report: Report) -> str:
     """Daily users from the first to the last day with use; a day without use is zero."""
     rows = {r["start"]: r for r in report.daily.iter_rows(named=True)}
-    first = min(rows, default=None)
-    days = [first + timedelta(days=i) for i in range((max(rows) - first).days + 1)] if rows else []
+    days = []
+    if rows:
+        first = min(rows)
+        days = [first + timedelta(days=i) for i in range((max(rows) - first).days + 1)]
     lines = [
         (Key(name, colour), [rows[d][column] if d in rows else 0 for d in days])
         for name, colour, column in [
@@ -95,7 +99,10 @@ def trend(report: Report) -> str:
 
 
 def services(report: Report) -> str:
-    """Users per service, the most used first, each bar's shadow users highlighted."""
+    """Users per service, the most used first, each bar's shadow users highlighted.
+
+    Services seen only through static or telemetry hosts have no users and no bar.
+    """
     bars = [
         Bar(
             r["name"],
@@ -103,14 +110,16 @@ def services(report: Report) -> str:
             r["shadow_users"],
             f"{r['users']:,} ({r['shadow_users']:,} shadow)",
         )
-        for r in report.services.head(TOP_SERVICES).iter_rows(named=True)
+        for r in report.services.filter(pl.col("users") > 0)
+        .head(TOP_SERVICES)
+        .iter_rows(named=True)
     ]
     label = f"Users per AI service, shadow users highlighted: {len(bars)} service(s)"
     keys = Key("Shadow AI users", SHADOW), Key("Other AI users", OTHER)
     return bar_chart("chart-services", label, bars, *keys)
 
 
-def chart(css_class: str, label: str, height: int, body: list[str]) -> str:
+def _chart(css_class: str, label: str, height: int, body: list[str]) -> str:
     """The `<svg>` wrapper every chart shares."""
     return (
         f'<svg class="{css_class}" role="img" aria-label="{esc(label)}" '
@@ -157,7 +166,7 @@ def stacked_bar(css_class: str, label: str, parts: list[tuple[Key, int]]) -> str
             body.append(_text(x + w / 2, 34, f"{n:,}", "middle", fill=colour, font_weight="bold"))
         x += w
     body += _legend([key for key, _ in parts], 1, 64, across=False)
-    return chart(css_class, label, 64 + 22 * len(parts), body)
+    return _chart(css_class, label, 64 + 22 * len(parts), body)
 
 
 def _ticks(top: int) -> list[int]:
@@ -171,7 +180,7 @@ def line_chart(
 ) -> str:
     """One line per series over consecutive days, y from zero; a single day shows as dots."""
     if not days:
-        return chart(
+        return _chart(
             css_class, label, 80, [_text(WIDTH / 2, 45, "No AI use in this period.", "middle")]
         )
     left, right, top, bottom = 44, WIDTH - 40, 40, 230
@@ -199,13 +208,15 @@ def line_chart(
         body += [
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{key.colour}"/>' for x, y in points
         ]
-    return chart(css_class, label, bottom + 34, body)
+    return _chart(css_class, label, bottom + 34, body)
 
 
 def bar_chart(css_class: str, label: str, bars: list[Bar], highlight: Key, rest: Key) -> str:
     """Horizontal bars, the highlighted part of each drawn from the left in its own colour."""
     if not bars:
-        return chart(css_class, label, 60, [_text(WIDTH / 2, 35, "No AI services seen.", "middle")])
+        return _chart(
+            css_class, label, 60, [_text(WIDTH / 2, 35, "No AI services seen.", "middle")]
+        )
     names, row, top = 200, 26, 34
     scale = (WIDTH - names - 160) / max(max(b.total for b in bars), 1)
     body = _legend([highlight, rest], names, 4, across=True)
@@ -215,4 +226,4 @@ def bar_chart(css_class: str, label: str, bars: list[Bar], highlight: Key, rest:
         body.append(_rect(names, y + 2, bar.total * scale, row - 8, rest.colour))
         body.append(_rect(names, y + 2, bar.highlighted * scale, row - 8, highlight.colour))
         body.append(_text(names + bar.total * scale + 6, y + 15, bar.note))
-    return chart(css_class, label, top + row * len(bars) + 4, body)
+    return _chart(css_class, label, top + row * len(bars) + 4, body)
