@@ -237,7 +237,7 @@ def test_output_is_atomic_and_never_inside_the_store(store, tmp_path):
 RAW = ["alice", "bob", "carol", "ext-zed", "10.30.7.40", "ACME", "acme.example"]
 
 
-@pytest.mark.parametrize("fmt", ["json", "markdown", "terminal", "csv"])
+@pytest.mark.parametrize("fmt", ["json", "markdown", "terminal", "csv", "html"])
 def test_pseudonymized_reports_contain_no_raw_identity(store, tmp_path, fmt):
     out = tmp_path / "out"
     result = invoke(
