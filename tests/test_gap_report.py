@@ -188,16 +188,7 @@ def test_every_format_renders_and_csv_writes_one_file_per_table(store, tmp_path)
 
 
 def test_fail_on_exits_3_only_when_a_condition_holds(store):
-    base = [
-        "report",
-        "--store",
-        store,
-        "--config",
-        ORG / "shadowscan.toml",
-        *PERIOD,
-        "--format",
-        "json",
-    ]
+    base = _json_report_args(store)
     assert invoke(*base, "--fail-on", "shadow-pct>50").exit_code == 0  # 45.8
     held = invoke(*base, "--fail-on", "shadow-pct>45", "--fail-on", "upload-mb>100")
     assert held.exit_code == 3
@@ -209,13 +200,8 @@ def test_fail_on_exits_3_only_when_a_condition_holds(store):
     assert proc.returncode == 1 and "cannot read the condition 'shadow>5'" in proc.stderr
 
 
-def _exe() -> str:
-    return str(Path(sys.executable).with_name("shadowscan"))
-
-
-def test_output_is_atomic_and_never_inside_the_store(store, tmp_path):
-    out = tmp_path / "weekly.json"
-    base = [
+def _json_report_args(store: Path) -> list:
+    return [
         "report",
         "--store",
         store,
@@ -225,6 +211,15 @@ def test_output_is_atomic_and_never_inside_the_store(store, tmp_path):
         "--format",
         "json",
     ]
+
+
+def _exe() -> str:
+    return str(Path(sys.executable).with_name("shadowscan"))
+
+
+def test_output_is_atomic_and_never_inside_the_store(store, tmp_path):
+    out = tmp_path / "weekly.json"
+    base = _json_report_args(store)
     assert invoke(*base, "-o", out).exit_code == 0
     assert json.loads(out.read_text())["headline"]["ai_users"] == 20
     assert [p.name for p in tmp_path.iterdir()] == ["weekly.json"]  # no temporary left

@@ -26,6 +26,7 @@ from shadowscan.cli.options import (
     since_option,
     store_option,
     until_option,
+    view_format_option,
 )
 from shadowscan.cli.progress import ingest_progress, print_summary
 from shadowscan.cli.report import explain, report, reveal
@@ -118,13 +119,7 @@ def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, k
     help="Identities a name-only or co-visit lead needs.",
 )
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-)
+@view_format_option
 @output_option
 @rules_option
 @config_option

@@ -44,3 +44,12 @@ def pseudonym_options(command):
         is_flag=True,
         help="Replace every identity, user and IP by a keyed pseudonym (HMAC).",
     )(command)
+
+
+view_format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json"]),
+    default="terminal",
+    show_default=True,
+)

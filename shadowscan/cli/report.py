@@ -27,6 +27,7 @@ from shadowscan.cli.options import (
     since_option,
     store_option,
     until_option,
+    view_format_option,
 )
 from shadowscan.enrich.identity import user_expr
 from shadowscan.errors import UsageError
@@ -130,13 +131,7 @@ def _render(result, fmt: str, output: Path | None, events) -> None:
 @until_option
 @rules_option
 @config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-)
+@view_format_option
 def explain(identity, store, since, until, rules_dirs, config, fmt) -> None:
     """Why IDENTITY is classified as it is: per service, the reason and the evidence lines."""
     events = open_store(store)

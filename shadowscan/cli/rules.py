@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from shadowscan.cli.options import output_option, rules_option
+from shadowscan.cli.options import output_option, rules_option, view_format_option
 from shadowscan.errors import ShadowscanError, UsageError
 from shadowscan.match.cases import run_cases
 from shadowscan.match.catalogue import load_catalogue, rule_dirs
@@ -21,14 +21,6 @@ from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
 from shadowscan.report.safe import cell, visible
 from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
-
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["terminal", "json"]),
-    default="terminal",
-    show_default=True,
-)
 
 
 class RulesFailed(ShadowscanError):
@@ -42,7 +34,7 @@ def rules() -> None:
 
 @rules.command("list")
 @click.option("--category", help="Only this category.")
-@format_option
+@view_format_option
 @rules_option
 def list_services(category, fmt, rules_dirs) -> None:
     """Every service: id, name, category, vendor, hosts and the reviewer's facts."""
@@ -92,7 +84,7 @@ def _service_doc(s) -> dict:
 
 @rules.command("explain")
 @click.argument("host_or_url", nargs=-1, required=True)
-@format_option
+@view_format_option
 @rules_option
 def explain_command(host_or_url, fmt, rules_dirs) -> None:
     """Which rule matches HOST_OR_URL, its signal and plan, and why other rules lost."""

@@ -12,6 +12,20 @@ from shadowscan.analyse.aggregate import Report
 from shadowscan.analyse.gap import Headline
 
 SCHEMA = "shadowscan.report/1"
+SERVICE_COLUMNS = (
+    "service_id",
+    "name",
+    "category",
+    "sanctioned",
+    "users",
+    "shadow_users",
+    "events",
+    "active_days",
+    "bytes_out",
+    "bytes_in",
+    "first_seen",
+    "last_seen",
+)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -42,20 +56,7 @@ def to_json(report: Report) -> str:
         },
         "headline": headline_doc(report.headline),
         "services": records(
-            report.services.select(
-                "service_id",
-                "name",
-                "category",
-                "sanctioned",
-                "users",
-                "shadow_users",
-                "events",
-                "active_days",
-                _bytes("bytes_out"),
-                "bytes_in",
-                "first_seen",
-                "last_seen",
-            )
+            report.services.with_columns(_bytes("bytes_out")).select(SERVICE_COLUMNS)
         ),
         "categories": records(report.categories),
         "departments": records(report.departments),

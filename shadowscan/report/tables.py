@@ -9,22 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.analyse.aggregate import Report
-from shadowscan.report.jsonout import headline_doc
-
-SERVICE_COLUMNS = (
-    "service_id",
-    "name",
-    "category",
-    "sanctioned",
-    "users",
-    "shadow_users",
-    "events",
-    "active_days",
-    "bytes_out",
-    "bytes_in",
-    "first_seen",
-    "last_seen",
-)
+from shadowscan.report.jsonout import SERVICE_COLUMNS, headline_doc
 
 
 def flat_tables(report: Report) -> dict[str, pl.DataFrame]:
