@@ -1,4 +1,4 @@
-"""The ingest pipeline, stage by stage: discover → detect → parse → normalise
+"""The ingest pipeline, stage by stage: discover → detect → resume → parse → normalise
 → enrich → match → store.
 """
 
@@ -16,16 +16,21 @@ from shadowscan.errors import InputError
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
 from shadowscan.ingest.detect import detect
 from shadowscan.ingest.discover import discover
-from shadowscan.ingest.reader import head_lines, read_chunks
+from shadowscan.ingest.reader import Chunk, compression_of, head_lines, read_chunks, read_head
+from shadowscan.ingest.resume import SETTLE_SECONDS, resume_point
 from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
 from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.normalise import normalise
 from shadowscan.schema import STORE_SCHEMA
 from shadowscan.store.delta import EventStore
+from shadowscan.store.locks import source_lock
+from shadowscan.store.manifest import FINGERPRINT_BYTES, Manifest, Position
 
 #: Called with (path, bytes done in this file) as reading advances.
 Progress = Callable[[Path, int], None]
+#: Decompressed bytes of input per commit: a crash redoes at most this much of a file.
+COMMIT_BYTES = 256 << 20
 
 
 def ingest(
@@ -37,23 +42,43 @@ def ingest(
     year: int | None = None,
     progress: Progress | None = None,
     catalogue: Catalogue | None = None,
+    reingest: bool = False,
+    commit_bytes: int = COMMIT_BYTES,
+    settle: float = SETTLE_SECONDS,
 ) -> IngestSummary:
-    """Ingest every log file under `paths` into `store`, one commit per file."""
+    """Ingest what is new under `paths` into `store`: each source resumes where it stopped."""
     started = time.perf_counter()
     found = discover(paths)
+    store.check_version(create=True)
     summary = IngestSummary(skipped=list(found.skipped))
+    manifest = Manifest(store.runs().collect())
     matcher = HostMatcher(catalogue or load_catalogue())
     hosts = HostTable()
     for path in found.files:
+        st = path.stat()
+        if not reingest and manifest.unchanged(st):
+            summary.unchanged += 1
+            continue
         fmt, reason = choose_format(path, log_format)
         if fmt is None:
             summary.skipped.append((path, reason))
             continue
-        result = FileResult(path, fmt.name, bytes=path.stat().st_size)
-        ctx = _context(path, timezone, year)
-        events = _events(path, fmt, ctx, hosts, matcher, result, progress)
-        store.append(events, source_file=str(path))
-        store.record_run(result.as_run())
+        position = manifest.locate(read_head(path, FINGERPRINT_BYTES), st)
+        with source_lock(store.root, position.source_id) as held:
+            if not held:
+                summary.skipped.append((path, "being ingested by another shadowscan process"))
+                continue
+            start, line = resume_point(store, path, position, reingest)
+            hold = compression_of(path) is None and time.time() - st.st_mtime < settle
+            result = FileResult(path, fmt.name, bytes=st.st_size, note=position.note)
+            chunks = read_chunks(
+                path, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
+            )
+            parsed = _events(chunks, fmt, _context(path, timezone, year), hosts, result, progress)
+            for group in _commit_groups(parsed, start, line, commit_bytes):
+                _commit(store, group, path, position, st, matcher, result)
+            if not result.commits:
+                _remember(store, result, path, position, st, start, line)
         summary.files.append(result)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -67,9 +92,15 @@ def parse_file(
     if fmt is None:
         raise InputError(f"{path}: {reason}.")
     result = FileResult(path, fmt.name, bytes=path.stat().st_size)
-    matcher = HostMatcher(load_catalogue())
     ctx = _context(path, timezone, year)
-    frames = list(_events(path, fmt, ctx, HostTable(), matcher, result, None))
+    chunks = read_chunks(path, warnings=result.warnings)
+    frames = [events for events, _ in _events(chunks, fmt, ctx, HostTable(), result, None)]
+    frames = [f for f in frames if f.height]
+    matcher = HostMatcher(load_catalogue())
+    tally = AiTally(matcher)
+    for frame in frames:
+        tally.add(frame)
+    result.ai_events = tally.total()
     return result, pl.concat(frames) if frames else pl.DataFrame(schema=STORE_SCHEMA)
 
 
@@ -90,29 +121,85 @@ def choose_format(path: Path, forced: str | None) -> tuple[LogFormat | None, str
 
 
 def _events(
-    path: Path,
+    chunks: Iterator[Chunk],
     fmt: LogFormat,
     ctx: ParseContext,
     hosts: HostTable,
-    matcher: HostMatcher,
     result: FileResult,
     progress: Progress | None,
-) -> Iterator[pl.DataFrame]:
-    """Parse, normalise and count one file's events, chunk by chunk.
-
-    AI events are counted once at the end of the file from per-host counts.
-    """
-    tally = AiTally(matcher)
-    for chunk in read_chunks(path, warnings=result.warnings):
+) -> Iterator[tuple[pl.DataFrame, Chunk]]:
+    """Parse, normalise and count one file's events, chunk by chunk."""
+    for chunk in chunks:
         parsed = _parse(fmt, chunk.lines, ctx, result)
-        events = normalise(parsed, hosts, fmt.name, str(path))
+        events = normalise(parsed, hosts, fmt.name, str(result.path))
         _count(result, chunk, parsed, events)
-        tally.add(events)
         if progress:
-            progress(path, chunk.raw_offset)
-        if events.height:
-            yield events
-    result.ai_events = tally.total()
+            progress(result.path, chunk.raw_offset)
+        yield events, chunk
+
+
+class _Group:
+    """The chunks of one commit: their events, and where they end in the file."""
+
+    def __init__(
+        self, chunks: Iterator[tuple[pl.DataFrame, Chunk]], start: int, line: int, budget: int
+    ):
+        self._chunks, self.start, self.end, self.line = chunks, start, start, line
+        self._budget = budget
+        self.exhausted = False
+        self.frames_seen = 0
+
+    def frames(self) -> Iterator[pl.DataFrame]:
+        for events, chunk in self._chunks:
+            self.end, self.line = chunk.end_offset, self.line + chunk.count
+            self.frames_seen += 1
+            if events.height:
+                yield events
+            if self.end - self.start >= self._budget:
+                return
+        self.exhausted = True
+
+
+def _commit_groups(
+    chunks: Iterator[tuple[pl.DataFrame, Chunk]], start: int, line: int, budget: int
+) -> Iterator[_Group]:
+    """Split a file's chunks into commits of about `budget` input bytes each."""
+    chunks = iter(chunks)
+    while True:
+        group = _Group(chunks, start, line, budget)
+        yield group
+        if group.exhausted or group.frames_seen == 0:
+            return
+        start, line = group.end, group.line
+
+
+def _commit(store, group: _Group, path, position: Position, st, matcher, result) -> None:
+    """Store one group's events (with the source's new offset), then its manifest row."""
+    tally = AiTally(matcher)
+
+    def counted() -> Iterator[pl.DataFrame]:
+        for frame in group.frames():
+            tally.add(frame)
+            yield frame
+
+    before = result.snapshot()
+    store.append(
+        counted(), source_file=str(path), source_id=position.source_id, offset=lambda: group.end
+    )
+    if group.frames_seen == 0:
+        return
+    ai = tally.total()
+    result.ai_events += ai
+    done = group.exhausted and (compression_of(path) is not None or group.end >= st.st_size)
+    span = (group.start, group.end, group.line)
+    store.record_run(result.as_run(before, position, st, span, done, ai))
+    result.commits += 1
+
+
+def _remember(store, result: FileResult, path, position: Position, st, start: int, line: int):
+    """A row for a file with nothing new, so that the next run skips it by its stat."""
+    done = compression_of(path) is not None or start >= st.st_size
+    store.record_run(result.as_run(result.snapshot(), position, st, (start, start, line), done, 0))
 
 
 def _parse(fmt: LogFormat, lines: pl.DataFrame, ctx: ParseContext, result: FileResult):

@@ -44,9 +44,17 @@ FIELDS: dict[str, tuple[pl.DataType, str]] = {
 
 #: Columns the store adds for partitioning; not part of an event.
 PARTITION_COLUMN = "day"
+#: The store's name for the logical log a line came from (stable across rotation):
+#: what the ingest manifest, `--reingest` and deduplication key on.
+SOURCE_COLUMN = "source_id"
 
 EVENT_SCHEMA: pl.Schema = pl.Schema({name: dtype for name, (dtype, _) in FIELDS.items()})
+#: What normalising a chunk gives: the events and their day.
 STORE_SCHEMA: pl.Schema = pl.Schema({**EVENT_SCHEMA, PARTITION_COLUMN: pl.Date})
+#: The events table: each event, the source it came from, its day.
+TABLE_SCHEMA: pl.Schema = pl.Schema(
+    {**EVENT_SCHEMA, SOURCE_COLUMN: pl.String, PARTITION_COLUMN: pl.Date}
+)
 
 
 def conform(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:

@@ -194,14 +194,27 @@ def _identities(use: pl.DataFrame) -> pl.DataFrame:
 
 
 def _health(store: EventStore) -> IngestHealth:
+    """Totals per source over all its commits; the sources with rejected lines."""
     runs = store.runs().collect()
-    problems = runs.filter(pl.col("rejected") > 0).select(
+    per_source = (
+        runs.sort("offset_end")
+        .group_by("source_id", maintain_order=True)
+        .agg(
+            pl.col("source_file").last(),
+            pl.col("source_format").last(),
+            pl.col("lines").sum(),
+            pl.col("events").sum(),
+            pl.col("rejected").sum(),
+            pl.col("rejected_samples").explode().drop_nulls().head(5),
+        )
+    )
+    problems = per_source.filter(pl.col("rejected") > 0).select(
         "source_file", "source_format", "lines", "rejected", "rejected_samples"
     )
     return IngestHealth(
-        files=runs["source_file"].n_unique(),
-        lines=int(runs["lines"].sum()),
-        events=int(runs["events"].sum()),
-        rejected=int(runs["rejected"].sum()),
+        files=per_source.height,
+        lines=int(per_source["lines"].sum()),
+        events=int(per_source["events"].sum()),
+        rejected=int(per_source["rejected"].sum()),
         problems=problems,
     )

@@ -20,6 +20,8 @@ def open_store(path: Path | None, must_exist: bool = True) -> EventStore:
             f"no shadowscan store at {store.root}.",
             hint="Run `shadowscan ingest LOGS...` first, or pass --store.",
         )
+    if must_exist:
+        store.check_version()
     return store
 
 

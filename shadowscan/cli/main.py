@@ -79,7 +79,7 @@ def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs, config) 
         )
     if not quiet:
         print_summary(summary, Console(), err)
-    if not summary.files:
+    if not summary.files and not summary.unchanged:
         raise UsageError("nothing was ingested.", hint="See the skipped files above.")
 
 

@@ -57,7 +57,11 @@ def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
     table = Table(title="Ingest summary", title_justify="left", show_header=False)
     lines = summary.total("lines")
     rows = [
-        ("files", f"{len(summary.files):,} ingested, {len(summary.skipped):,} skipped"),
+        (
+            "files",
+            f"{len(summary.files):,} read, {summary.unchanged:,} unchanged, "
+            f"{len(summary.skipped):,} skipped",
+        ),
         ("lines", f"{lines:,}"),
         ("events", f"{summary.total('events'):,}"),
         ("rejected", f"{summary.total('rejected'):,}"),
@@ -68,6 +72,8 @@ def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
         table.add_row(key, value)
     out.print(table)
     for result in summary.files:
+        if result.note:
+            err.print(cell(f"note: {result.path}: {result.note}"))
         for warning in result.warnings:
             err.print(cell(f"warning: {result.path}: {warning}"))
     with_rejects = [r for r in summary.files if r.samples]

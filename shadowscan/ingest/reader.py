@@ -132,19 +132,30 @@ def head_lines(path: Path, limit: int = 50, max_bytes: int = 256 << 10) -> list[
 
 
 def read_chunks(
-    path: Path, chunk_bytes: int = CHUNK_BYTES, warnings: list[str] | None = None
+    path: Path,
+    chunk_bytes: int = CHUNK_BYTES,
+    warnings: list[str] | None = None,
+    *,
+    start: int = 0,
+    first_line: int = 1,
+    hold_partial: bool = False,
 ) -> Iterator[Chunk]:
-    """Yield the file's lines chunk by chunk; a last line without newline is included.
+    """Yield the file's lines chunk by chunk from decompressed byte `start`.
 
-    A truncated or corrupt compressed stream ends the file where it breaks: the
-    readable part is kept and the reason appended to `warnings`.
+    Lines are numbered from `first_line`. A last line without a newline is
+    included, unless `hold_partial` (a file still being written): then it waits
+    for a later run, and no chunk's `end_offset` covers it. A truncated or
+    corrupt compressed stream ends the file where it breaks: the readable part
+    is kept and the reason appended to `warnings`.
     """
-    first_line = 1
-    offset = 0
+    offset = start
     warnings = [] if warnings is None else warnings
     with open(path, "rb") as raw:
         stream = decompressed(raw, compression_of(path))
-        for block in _blocks(stream, chunk_bytes, warnings):
+        _skip(stream, raw, start)
+        for block, complete in _blocks(stream, chunk_bytes, warnings):
+            if not complete and hold_partial:
+                return
             if offset == 0 and block.startswith(_BOM):
                 block = block[3:]
                 offset += 3
@@ -154,7 +165,54 @@ def read_chunks(
             yield Chunk(_non_blank(frame), frame.height, offset, raw.tell())
 
 
-def _blocks(f: BinaryIO, size: int, warnings: list[str]) -> Iterator[bytes]:
+def _skip(stream: BinaryIO, raw: BinaryIO, start: int) -> None:
+    """Position `stream` at decompressed byte `start`: a seek, or decompressing past it."""
+    if start <= 0:
+        return
+    if stream is raw:
+        raw.seek(start)
+        return
+    left = start
+    while left > 0:
+        try:
+            data = stream.read(min(left, CHUNK_BYTES))
+        except _BROKEN_STREAM:
+            return  # the read that follows meets the same break and reports it
+        if not data:
+            return
+        left -= len(data)
+
+
+def count_lines(path: Path, start: int, end: int) -> int:
+    """Newlines between decompressed bytes `start` and `end`: to recover a line count."""
+    with open(path, "rb") as raw:
+        stream = decompressed(raw, compression_of(path))
+        _skip(stream, raw, start)
+        left, lines = end - start, 0
+        while left > 0:
+            try:
+                data = stream.read(min(left, CHUNK_BYTES))
+            except _BROKEN_STREAM:
+                break
+            if not data:
+                break
+            lines += data.count(b"\n")
+            left -= len(data)
+    return lines
+
+
+def read_head(path: Path, size: int) -> bytes:
+    """The first `size` decompressed bytes of a file (fewer if it is shorter)."""
+    with open(path, "rb") as raw:
+        stream = decompressed(raw, compression_of(path))
+        try:
+            return stream.read(size)
+        except _BROKEN_STREAM:
+            return b""
+
+
+def _blocks(f: BinaryIO, size: int, warnings: list[str]) -> Iterator[tuple[bytes, bool]]:
+    """Blocks of whole lines; the last one flagged incomplete when it has no newline."""
     rest = b""
     while True:
         try:
@@ -164,7 +222,7 @@ def _blocks(f: BinaryIO, size: int, warnings: list[str]) -> Iterator[bytes]:
             data = b""
         if not data:
             if rest:
-                yield rest
+                yield rest, False
             return
         data = rest + data
         cut = data.rfind(b"\n") + 1
@@ -172,7 +230,7 @@ def _blocks(f: BinaryIO, size: int, warnings: list[str]) -> Iterator[bytes]:
             rest = data
             continue
         rest = data[cut:]
-        yield data[:cut]
+        yield data[:cut], True
 
 
 def _lines_frame(block: bytes, first_line: int) -> pl.DataFrame:

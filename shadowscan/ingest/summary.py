@@ -24,25 +24,52 @@ class FileResult:
     samples: list[str] = field(default_factory=list)
     #: problems with the file as a whole, e.g. a truncated compressed stream
     warnings: list[str] = field(default_factory=list)
+    #: how the file relates to what the store knew (rotation, truncation)
+    note: str = ""
+    commits: int = 0
 
     def add_samples(self, file_lines: list[tuple[int, str]]) -> None:
         """Keep the first few rejected lines as `line N: text`, cut short."""
         for number, text in file_lines[: MAX_SAMPLES - len(self.samples)]:
             self.samples.append(f"line {number}: {text[:SAMPLE_CHARS]}")
 
-    def as_run(self) -> dict:
+    def snapshot(self) -> tuple[int, ...]:
+        """The counters now, so that one commit's row can hold only its own share."""
+        return (
+            self.lines,
+            self.events,
+            self.skipped,
+            self.rejected,
+            len(self.samples),
+            len(self.warnings),
+        )
+
+    def as_run(self, before: tuple[int, ...], position, st, span, complete: bool, ai: int) -> dict:
+        """The ingest-table row for what happened since `before`, with the manifest fields."""
+        lines, events, skipped, rejected, samples, warnings = before
+        start, end, line = span
         return {
             "ingested_at": datetime.now(UTC),
             "source_file": str(self.path),
             "source_format": self.fmt,
             "bytes": self.bytes,
-            "lines": self.lines,
-            "events": self.events,
-            "skipped": self.skipped,
-            "rejected": self.rejected,
-            "ai_events": self.ai_events,
-            "rejected_samples": self.samples,
-            "warnings": self.warnings,
+            "lines": self.lines - lines,
+            "events": self.events - events,
+            "skipped": self.skipped - skipped,
+            "rejected": self.rejected - rejected,
+            "ai_events": ai,
+            "rejected_samples": self.samples[samples:],
+            "warnings": self.warnings[warnings:],
+            "source_id": position.source_id,
+            "fp_len": position.fp_len,
+            "dev": st.st_dev,
+            "inode": st.st_ino,
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "offset_start": start,
+            "offset_end": end,
+            "line_end": line,
+            "complete": complete,
         }
 
 
@@ -51,6 +78,8 @@ class IngestSummary:
     files: list[FileResult] = field(default_factory=list)
     #: (path, reason) for files not ingested
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    #: files already ingested to their end and untouched since
+    unchanged: int = 0
     seconds: float = 0.0
 
     def total(self, attr: str) -> int:

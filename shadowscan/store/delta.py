@@ -1,9 +1,11 @@
 """The store: Delta Lake tables under one folder.
 
 `events/` holds every normalised event, partitioned by `day`; `ingest/` holds
-one row per file ingested (format, line counts, rejected samples). Delta gives
-atomic commits (a crash never leaves half a batch visible), many writers, and
-tables that Spark, Trino, DuckDB and Polars read as they are.
+one row per commit of a source's lines (format, offsets, line counts, rejected
+samples: the manifest, see `manifest.py`). Delta gives atomic commits (a crash
+never leaves half a batch visible), many writers, and tables that Spark,
+Trino, DuckDB and Polars read as they are. `shadowscan-store.json` names the
+store's schema version.
 """
 
 from __future__ import annotations
@@ -12,23 +14,27 @@ import json
 import os
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from shadowscan.errors import StoreError
-from shadowscan.schema import EVENT_SCHEMA, PARTITION_COLUMN, STORE_SCHEMA
+from shadowscan.schema import PARTITION_COLUMN, SOURCE_COLUMN, TABLE_SCHEMA
 from shadowscan.store.files import PartitionedWriter
+from shadowscan.store.manifest import app_id
 
-SCHEMA_VERSION = "1"
-#: Arrow schema of the Parquet files: the events without the partition column.
+SCHEMA_VERSION = 2
+VERSION_FILE = "shadowscan-store.json"
+#: Arrow schema of the Parquet files: the table's columns without the partition column.
 EVENT_ARROW_SCHEMA = (
-    pl.DataFrame(schema=EVENT_SCHEMA).to_arrow(compat_level=pl.CompatLevel.newest()).schema
+    pl.DataFrame(schema={k: v for k, v in TABLE_SCHEMA.items() if k != PARTITION_COLUMN})
+    .to_arrow(compat_level=pl.CompatLevel.newest())
+    .schema
 )
 
 RUNS_SCHEMA = pl.Schema(
@@ -44,6 +50,16 @@ RUNS_SCHEMA = pl.Schema(
         "ai_events": pl.Int64,
         "rejected_samples": pl.List(pl.String),
         "warnings": pl.List(pl.String),
+        SOURCE_COLUMN: pl.String,
+        "fp_len": pl.Int64,
+        "dev": pl.Int64,
+        "inode": pl.Int64,
+        "size": pl.Int64,
+        "mtime_ns": pl.Int64,
+        "offset_start": pl.Int64,
+        "offset_end": pl.Int64,
+        "line_end": pl.Int64,
+        "complete": pl.Boolean,
     }
 )
 
@@ -65,30 +81,83 @@ class EventStore:
             self.runs_path / "_delta_log"
         ).is_dir()
 
-    def append(self, batches: Iterable[pl.DataFrame], *, source_file: str) -> int:
+    def check_version(self, create: bool = False) -> None:
+        """Refuse a store this version cannot read; mark a new one with our schema version."""
+        marker = self.root / VERSION_FILE
+        if marker.is_file():
+            try:
+                version = json.loads(marker.read_text())["schema_version"]
+            except (ValueError, KeyError, TypeError):
+                raise StoreError(f"{marker} is damaged: it names no schema version.") from None
+            if version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"the store {self.root} has schema version {version}; this shadowscan "
+                    f"reads version {SCHEMA_VERSION}.",
+                    hint="Use the shadowscan that made it, or ingest the logs into a new store.",
+                )
+        elif self.exists():
+            raise StoreError(
+                f"the store {self.root} was made by shadowscan 0.1 before the ingest manifest "
+                "existed, so its files cannot be continued safely.",
+                hint="Ingest the logs into a new store (--store NEW).",
+            )
+        elif create:
+            self.root.mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
+
+    def committed_offset(self, source_id: str) -> int:
+        """The byte offset of the source's last committed events (-1: none), read fresh."""
+        if not (self.events_path / "_delta_log").is_dir():
+            return -1
+        version = DeltaTable(str(self.events_path)).transaction_version(app_id(source_id))
+        return -1 if version is None else version
+
+    def append(
+        self,
+        batches: Iterable[pl.DataFrame],
+        *,
+        source_file: str,
+        source_id: str,
+        offset: Callable[[], int],
+    ) -> int:
         """Write event frames as Parquet and commit them to Delta atomically, as one commit.
 
-        The next frame is parsed in a thread while this one is written.
-        Returns the number of events written; nothing is committed for none.
+        The commit carries the source's transaction at `offset()` (asked once the
+        batches are consumed: where they end in the file), so the events and the
+        manifest's position advance together. The next frame is parsed
+        in a thread while this one is written. Returns the number of events
+        written; nothing is committed for none.
         """
         writer = PartitionedWriter(self.events_path, EVENT_ARROW_SCHEMA)
         for frame in _prefetch(batches):
-            writer.write(frame)
+            writer.write(frame.with_columns(pl.lit(source_id).alias(SOURCE_COLUMN)))
         actions = writer.close()
         if actions:
-            self._commit(
-                actions,
-                CommitProperties(
-                    custom_metadata={
-                        "shadowscan.schema_version": SCHEMA_VERSION,
-                        "shadowscan.source_file": source_file,
-                    }
-                ),
+            properties = CommitProperties(
+                custom_metadata={"shadowscan.source_file": source_file},
+                app_transactions=[Transaction(app_id(source_id), offset())],
             )
+            self._commit(actions, properties)
         return sum(json.loads(a.stats)["numRecords"] for a in actions)
 
+    def forget(self, source_id: str) -> None:
+        """Remove a source's events and manifest rows, for `--reingest`.
+
+        The manifest rows go first: should the run stop between the two, the
+        next one recounts from the transaction rather than trusting stale rows.
+        """
+        if (self.runs_path / "_delta_log").is_dir():
+            DeltaTable(str(self.runs_path)).delete(f"{SOURCE_COLUMN} = '{source_id}'")
+        if (self.events_path / "_delta_log").is_dir():
+            DeltaTable(str(self.events_path)).delete(
+                f"{SOURCE_COLUMN} = '{source_id}'",
+                commit_properties=CommitProperties(
+                    app_transactions=[Transaction(app_id(source_id), 0)]
+                ),
+            )
+
     def _commit(self, actions: list[AddAction], properties: CommitProperties) -> None:
-        schema = pl.DataFrame(schema=STORE_SCHEMA).to_arrow().schema
+        schema = pl.DataFrame(schema=TABLE_SCHEMA).to_arrow().schema
         if (self.events_path / "_delta_log").is_dir():
             DeltaTable(str(self.events_path)).create_write_transaction(
                 actions,
@@ -115,7 +184,7 @@ class EventStore:
 
     def events(self) -> pl.LazyFrame:
         """All stored events, lazily; an empty frame for a store with none yet."""
-        return self._scan(self.events_path, STORE_SCHEMA)
+        return self._scan(self.events_path, TABLE_SCHEMA)
 
     def runs(self) -> pl.LazyFrame:
         return self._scan(self.runs_path, RUNS_SCHEMA)

@@ -33,7 +33,7 @@ PARQUET_OPTIONS = {
     "compression_level": 1,
     "use_dictionary": [
         "event_kind", "client_ip", "user_raw", "user", "identity", "host",
-        "registered_domain", "method", "action", "source_format", "source_file",
+        "registered_domain", "method", "action", "source_format", "source_file", "source_id",
     ],
     "write_statistics": ["ts", "source_line"],
     "store_schema": False,
