@@ -60,10 +60,30 @@ def cli() -> None:
     help="Year of year-less times (syslog) [default: inferred from the file's date].",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@click.option(
+    "--reingest",
+    is_flag=True,
+    help="Read these files again from the start, replacing their earlier events.",
+)
+@click.option(
+    "--commit-every",
+    "commit_mb",
+    type=click.IntRange(1),
+    default=256,
+    show_default=True,
+    metavar="MB",
+    help="Commit after this much input: a crash redoes at most this much.",
+)
 @rules_option
 @config_option
-def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs, config) -> None:
-    """Read log files and folders (recursively, compressed or not) into the store."""
+def ingest(
+    paths, store, log_format, timezone, year, quiet, reingest, commit_mb, rules_dirs, config
+) -> None:
+    """Read what is new in log files and folders (recursively, compressed or not).
+
+    Each log resumes where the last run stopped: running twice counts once, and
+    a log renamed or compressed by rotation is not read again.
+    """
     _check_timezone(timezone)
     target = open_store(store, must_exist=False)
     err = Console(stderr=True)
@@ -76,6 +96,8 @@ def ingest(paths, store, log_format, timezone, year, quiet, rules_dirs, config) 
             year=year,
             progress=progress,
             catalogue=catalogue_and_policy(config, rules_dirs)[0],
+            reingest=reingest,
+            commit_bytes=commit_mb << 20,
         )
     if not quiet:
         print_summary(summary, Console(), err)
