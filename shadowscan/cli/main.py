@@ -31,6 +31,7 @@ from shadowscan.cli.options import (
 from shadowscan.cli.progress import ingest_progress, print_summary
 from shadowscan.cli.report import explain, report, reveal
 from shadowscan.cli.rules import rules
+from shadowscan.cli.store import compact, prune, status
 from shadowscan.errors import UsageError
 from shadowscan.formats import FORMATS
 from shadowscan.pipeline import ingest as run_ingest
@@ -173,7 +174,7 @@ def formats() -> None:
 
 
 cli.add_command(rules)
-for command in (report, explain, reveal):
+for command in (report, explain, reveal, status, compact, prune):
     cli.add_command(command)
 
 
