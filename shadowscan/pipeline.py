@@ -50,38 +50,59 @@ def ingest(
     started = time.perf_counter()
     found = discover(paths)
     store.check_version(create=True)
-    summary = IngestSummary(skipped=list(found.skipped))
+    summary = IngestSummary(skipped=list(found.skipped), unreadable=found.unreadable)
     manifest = Manifest(store.runs().collect())
     matcher = HostMatcher(catalogue or load_catalogue())
     hosts = HostTable()
     for path in found.files:
-        st = path.stat()
-        if not reingest and manifest.unchanged(st):
-            summary.unchanged += 1
-            continue
-        fmt, reason = choose_format(path, log_format)
-        if fmt is None:
-            summary.skipped.append((path, reason))
-            continue
-        position = manifest.locate(read_head(path, FINGERPRINT_BYTES), st)
-        with source_lock(store.root, position.source_id) as held:
-            if not held:
-                summary.skipped.append((path, "being ingested by another shadowscan process"))
+        try:
+            st = path.stat()
+            if not reingest and manifest.unchanged(st):
+                summary.unchanged += 1
                 continue
-            start, line = resume_point(store, path, position, reingest)
-            hold = compression_of(path) is None and time.time() - st.st_mtime < settle
-            result = FileResult(path, fmt.name, bytes=st.st_size, note=position.note)
-            chunks = read_chunks(
-                path, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
-            )
-            parsed = _events(chunks, fmt, _context(path, timezone, year), hosts, result, progress)
-            for group in _commit_groups(parsed, start, line, commit_bytes):
-                _commit(store, group, path, position, st, matcher, result)
-            if not result.commits:
-                _remember(store, result, path, position, st, start, line)
+            fmt, reason = choose_format(path, log_format)
+            if fmt is None:
+                summary.skipped.append((path, reason))
+                continue
+            position = manifest.locate(read_head(path, FINGERPRINT_BYTES), st)
+            with source_lock(store.root, position.source_id) as held:
+                if not held:
+                    summary.skipped.append((path, "being ingested by another shadowscan process"))
+                    continue
+                options = (timezone, year, settle, commit_bytes, reingest)
+                result = _ingest_file(
+                    store, path, st, fmt, position, options, matcher, hosts, progress
+                )
+        except OSError as exc:  # vanished or unreadable since it was found
+            summary.skipped.append((path, exc.strerror or str(exc)))
+            summary.unreadable += 1
+            continue
         summary.files.append(result)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _ingest_file(store, path, st, fmt, position, options, matcher, hosts, progress) -> FileResult:
+    """Read one log from where the store stands, committing in groups; its counts."""
+    timezone, year, settle, commit_bytes, reingest = options
+    start, line = resume_point(store, path, position, reingest)
+    result = FileResult(path, fmt.name, bytes=st.st_size, note=position.note)
+    if compression_of(path) is None and st.st_size < start:
+        result.warnings.append(
+            f"the file is shorter ({st.st_size:,} bytes) than what was already read "
+            f"({start:,}): it was truncated or rewritten; nothing read (--reingest reads it anew)"
+        )
+        return result
+    hold = compression_of(path) is None and time.time() - st.st_mtime < settle
+    chunks = read_chunks(
+        path, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
+    )
+    parsed = _events(chunks, fmt, _context(path, timezone, year), hosts, result, progress)
+    for group in _commit_groups(parsed, start, line, commit_bytes):
+        _commit(store, group, path, position, st, matcher, result)
+    if not result.commits:
+        _remember(store, result, path, position, st, start, line)
+    return result
 
 
 def parse_file(

@@ -268,3 +268,20 @@ def test_chromium_keeps_the_three_charts_in_its_dom(with_policy, tmp_path):
     for css_class in CHARTS:
         assert f'<svg class="{css_class}" role="img"' in dom
     assert "<h2>Ingest health</h2>" in dom  # the whole page parsed, to the end
+
+
+def test_no_planted_script_runs_in_a_real_browser(tmp_path):
+    mark = "document.body.setAttribute('data-pwned','{n}')"
+    log = tmp_path / "access.log"
+    log.write_text(
+        "1795077362.000 274 10.20.1.11 TCP_MISS/200 2211 GET "
+        f"http://x.chatgpt.com/<script>{mark.format(n=1)}</script> "
+        f"<img/src=x/onerror={mark.format(n=2)}> HIER_DIRECT/chatgpt.com text/html\n"
+        f"<svg/onload={mark.format(n=3)}>\n"
+    )
+    page = to_html(build_report(_store(tmp_path, [log]), load_catalogue()))
+    dom = _browse(tmp_path, page, "--dump-dom").stdout
+    assert "data-pwned=" not in dom
+    assert "&lt;img/src=x/onerror=" in dom  # shown as text
+    control = "<!DOCTYPE html><html><body><script>" + mark.format(n=9) + "</script></body></html>"
+    assert 'data-pwned="9"' in _browse(tmp_path, control, "--dump-dom").stdout  # JS does run

@@ -104,6 +104,9 @@ def ingest(
         print_summary(summary, Console(), err)
     if not summary.files and not summary.unchanged:
         raise UsageError("nothing was ingested.", hint="See the skipped files above.")
+    if summary.unreadable:
+        err.print(f"{summary.unreadable} file(s) could not be read (see above); the rest were.")
+        click.get_current_context().exit(EXIT_UNREADABLE)
 
 
 @cli.command()
@@ -126,7 +129,7 @@ def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, k
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give a file with -o.")
     if output is not None:
-        check_output(output, events.root)
+        check_output(output, events.root, policy.files)
     exporter.write_export(frame, fmt, output or sys.stdout.buffer)
 
 
@@ -176,6 +179,10 @@ def formats() -> None:
 cli.add_command(rules)
 for command in (report, explain, reveal, status, compact, prune):
     cli.add_command(command)
+
+
+#: Exit status of an ingest that read what it could but not every file found.
+EXIT_UNREADABLE = 4
 
 
 def _check_timezone(name: str) -> None:

@@ -53,7 +53,7 @@ def ingest_progress(paths, console: Console, enabled: bool) -> Iterator:
 def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
     """One line per skipped file on stderr; the totals table on stdout."""
     for path, reason in summary.skipped:
-        err.print(cell(f"skipped {path}: {reason}"))
+        err.print(cell(f"skipped {path}: {reason}"), soft_wrap=True)
     table = Table(title="Ingest summary", title_justify="left", show_header=False)
     lines = summary.total("lines")
     rows = [
@@ -73,9 +73,9 @@ def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
     out.print(table)
     for result in summary.files:
         if result.note:
-            err.print(cell(f"note: {result.path}: {result.note}"))
+            err.print(cell(f"note: {result.path}: {result.note}"), soft_wrap=True)
         for warning in result.warnings:
-            err.print(cell(f"warning: {result.path}: {warning}"))
+            err.print(cell(f"warning: {result.path}: {warning}"), soft_wrap=True)
     with_rejects = [r for r in summary.files if r.samples]
     for result in with_rejects[:SAMPLED_FILES]:
         for sample in result.samples[:3]:

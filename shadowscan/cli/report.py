@@ -33,6 +33,7 @@ from shadowscan.enrich.identity import user_expr
 from shadowscan.errors import UsageError
 from shadowscan.report import jsonout, markdown, terminal
 from shadowscan.report.csvdir import write_csv_dir
+from shadowscan.report.html import to_html
 from shadowscan.report.jsonout import iso
 from shadowscan.report.output import check_output
 from shadowscan.report.pseudonym import load_key, pseudonym, pseudonymize_report
@@ -93,7 +94,7 @@ def report(
     result = build_report(events, catalogue, since, until, policy)
     if key is not None:
         result = pseudonymize_report(result, key)
-    _render(result, fmt, output, events)
+    _render(result, fmt, output, events, policy.files)
     held = failed(result, fail_on)
     if held:
         if not quiet:
@@ -102,24 +103,22 @@ def report(
         ctx.exit(EXIT_CONDITION)
 
 
-def _render(result, fmt: str, output: Path | None, events) -> None:
+def _render(result, fmt: str, output: Path | None, events, inputs) -> None:
     if fmt == "csv":
         if output is None:
             raise UsageError("CSV writes one file per table: give a folder with -o.")
-        check_output(output, events.root)
+        check_output(output, events.root, inputs)
         write_csv_dir(result, output)
     elif fmt == "json":
-        emit(jsonout.to_json(result), output, events)
+        emit(jsonout.to_json(result), output, events, inputs)
     elif fmt == "markdown":
-        emit(markdown.to_markdown(result), output, events)
+        emit(markdown.to_markdown(result), output, events, inputs)
     elif fmt == "html":
-        from shadowscan.report.html import to_html
-
-        emit(to_html(result), output, events)
+        emit(to_html(result), output, events, inputs)
     elif output is not None:
         buffer = io.StringIO()
         terminal.render(result, Console(file=buffer, width=120, color_system=None))
-        emit(buffer.getvalue(), output, events)
+        emit(buffer.getvalue(), output, events, inputs)
     else:
         terminal.render(result, Console())
 

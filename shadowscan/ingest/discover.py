@@ -14,6 +14,8 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     #: (path, reason) for everything passed over: unreadable, loops, special files.
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    #: how many of those could not be read at all (permissions, I/O errors)
+    unreadable: int = 0
 
 
 def discover(paths: list[str | Path]) -> Discovery:
@@ -38,6 +40,7 @@ def discover(paths: list[str | Path]) -> Discovery:
 def _walk(folder: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
     def unreadable(exc: OSError) -> None:
         found.skipped.append((Path(exc.filename or folder), exc.strerror or "cannot be read"))
+        found.unreadable += 1
 
     for root, dirs, files in os.walk(folder, followlinks=True, onerror=unreadable):
         stat = os.stat(root)
@@ -58,6 +61,7 @@ def _add(path: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
         stat = path.stat()
     except OSError as exc:
         found.skipped.append((path, exc.strerror or "cannot be read"))
+        found.unreadable += 1
         return
     if not path.is_file():
         found.skipped.append((path, "not a regular file"))
@@ -65,6 +69,7 @@ def _add(path: Path, found: Discovery, seen: set[tuple[int, int]]) -> None:
         found.skipped.append((path, "same file reached twice"))
     elif not os.access(path, os.R_OK):
         found.skipped.append((path, "permission denied"))
+        found.unreadable += 1
     else:
         seen.add((stat.st_dev, stat.st_ino))
         found.files.append(path.absolute())

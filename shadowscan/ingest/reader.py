@@ -93,6 +93,37 @@ class _Decompressing:
         return True
 
 
+class _Piecewise:
+    """Zstandard through pyarrow, read in small pieces.
+
+    pyarrow's stream raises on a truncation and drops that whole read, so
+    reading 256 KiB at a time keeps all but the last piece before the break.
+    """
+
+    PIECE = 256 << 10
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.error: BaseException | None = None
+
+    def read(self, size: int) -> bytes:
+        if self.error is not None:
+            raise self.error
+        out = bytearray()
+        while len(out) < size:
+            try:
+                piece = self.stream.read(min(self.PIECE, size - len(out)))
+            except _BROKEN_STREAM as exc:
+                if not out:
+                    raise
+                self.error = exc  # reported by the next read
+                break
+            if not piece:
+                break
+            out += piece
+        return bytes(out)
+
+
 _ENGINES = {
     "gzip": lambda: zlib.decompressobj(wbits=zlib.MAX_WBITS | 16),
     "bz2": bz2.BZ2Decompressor,
@@ -105,7 +136,7 @@ def decompressed(raw: BinaryIO, kind: str | None) -> BinaryIO:
     if kind in _ENGINES:
         return _Decompressing(raw, _ENGINES[kind])
     if kind == "zstd":
-        return pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
+        return _Piecewise(pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd"))
     return raw
 
 

@@ -52,6 +52,8 @@ class Policy:
     grants: tuple[Grant, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     notes: list[str] = field(default_factory=list)
+    #: the policy file and every file it names: a report must never overwrite them
+    files: tuple[Path, ...] = ()
 
     @property
     def sanctioned_services(self) -> set[str]:
@@ -118,8 +120,22 @@ def load_policy(path: Path | None, doc: dict, catalogue: Catalogue) -> Policy:
             "No [identity] ip_map: events without a user stay IP addresses "
             "(unattributed), not people."
         )
+    named = [
+        _relative(path, doc[table][key])
+        for table, key in (("directory", "file"), ("identity", "ip_map"))
+        if isinstance(doc.get(table, {}).get(key), str)
+    ]
+    named += [_relative(path, e["seats"]) for e in _entries(path, doc) if "seats" in e]
     return Policy(
-        path, org.get("name"), headcount, directory, ip_map, grants, rules_dirs(path, doc), notes
+        path,
+        org.get("name"),
+        headcount,
+        directory,
+        ip_map,
+        grants,
+        rules_dirs(path, doc),
+        notes,
+        files=(path.resolve(), *named),
     )
 
 

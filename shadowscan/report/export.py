@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
 
+from shadowscan.report.output import atomic_write
 from shadowscan.report.pseudonym import pseudonymize_column
 from shadowscan.report.safe import csv_safe
 
@@ -51,13 +53,31 @@ def export_frame(classified: pl.DataFrame, key: bytes | None = None) -> pl.DataF
 
 
 def write_export(frame: pl.DataFrame, fmt: str, out: Path | BinaryIO) -> None:
-    """Write `frame` as `fmt`; times as ISO 8601 UTC in text formats."""
+    """Write `frame` as `fmt` (a file atomically); times as ISO 8601 UTC in text formats."""
     if fmt == "parquet":
-        frame.write_parquet(out)
-        return
-    text = frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))
-    if fmt == "jsonl":
-        text.write_ndjson(out)
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        data = buffer.getvalue()
     else:
-        strings = [n for n, t in text.schema.items() if t == pl.String]
-        text.with_columns(csv_safe(pl.col(n)) for n in strings).write_csv(out)
+        text = frame.with_columns(pl.col("ts").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ"))
+        if fmt == "jsonl":
+            data = _one_record_per_line(text.write_ndjson().encode("utf-8"))
+        else:
+            strings = [n for n, t in text.schema.items() if t == pl.String]
+            safe = text.with_columns(csv_safe(pl.col(n)) for n in strings)
+            data = safe.write_csv().encode("utf-8")
+    if isinstance(out, Path):
+        atomic_write(out, data)
+    else:
+        out.write(data)
+
+
+#: Characters valid inside a JSON string that line splitters (Python's
+#: `splitlines`, many editors) take for line ends; escaped so one record stays one line.
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _one_record_per_line(data: bytes) -> bytes:
+    for raw, escaped in _LINE_BREAKS.items():
+        data = data.replace(raw.encode("utf-8"), escaped.encode("ascii"))
+    return data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from shadowscan.errors import UsageError
@@ -22,8 +23,13 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         raise
 
 
-def check_output(path: Path, store: Path) -> None:
-    """Refuse an output path inside the store: a report must never overwrite events."""
+def check_output(path: Path, store: Path, inputs: Iterable[Path] = ()) -> None:
+    """Refuse to write inside the store or over an input (the policy and its files)."""
     target, root = path.resolve(), store.resolve()
     if target == root or root in target.parents:
         raise UsageError(f"{path} is inside the store {store}.", hint="Write reports elsewhere.")
+    if any(target == Path(i).resolve() for i in inputs):
+        raise UsageError(
+            f"{path} is an input of this report; it would be overwritten.",
+            hint="Write reports elsewhere.",
+        )
