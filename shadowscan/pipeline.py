@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -16,7 +19,14 @@ from shadowscan.errors import InputError
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
 from shadowscan.ingest.detect import detect
 from shadowscan.ingest.discover import discover
-from shadowscan.ingest.reader import Chunk, compression_of, head_lines, read_chunks, read_head
+from shadowscan.ingest.reader import (
+    Chunk,
+    Source,
+    compression_of,
+    head_lines,
+    read_chunks,
+    read_head,
+)
 from shadowscan.ingest.resume import SETTLE_SECONDS, resume_point
 from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
 from shadowscan.match.catalogue import Catalogue, load_catalogue
@@ -56,23 +66,25 @@ def ingest(
     hosts = HostTable()
     for path in found.files:
         try:
-            st = path.stat()
-            if not reingest and manifest.unchanged(st):
-                summary.unchanged += 1
-                continue
-            fmt, reason = choose_format(path, log_format)
-            if fmt is None:
-                summary.skipped.append((path, reason))
-                continue
-            position = manifest.locate(read_head(path, FINGERPRINT_BYTES), st)
-            with source_lock(store.root, position.source_id) as held:
-                if not held:
-                    summary.skipped.append((path, "being ingested by another shadowscan process"))
+            with open(path, "rb") as raw:  # one open file for every step: rotation can't swap it
+                st = os.fstat(raw.fileno())
+                if not reingest and manifest.unchanged(st):
+                    summary.unchanged += 1
                     continue
-                options = (timezone, year, settle, commit_bytes, reingest)
-                result = _ingest_file(
-                    store, path, st, fmt, position, options, matcher, hosts, progress
-                )
+                fmt, reason = choose_format(raw, log_format)
+                if fmt is None:
+                    summary.skipped.append((path, reason))
+                    continue
+                position = manifest.locate(read_head(raw, FINGERPRINT_BYTES), st)
+                with source_lock(store.root, position.source_id) as held:
+                    if not held:
+                        summary.skipped.append((path, "being ingested by another process"))
+                        continue
+                    options = (timezone, year, settle, commit_bytes, reingest)
+                    log = _Log(path, raw, st)
+                    result = _ingest_file(
+                        store, log, fmt, position, options, matcher, hosts, progress
+                    )
         except OSError as exc:  # vanished or unreadable since it was found
             summary.skipped.append((path, exc.strerror or str(exc)))
             summary.unreadable += 1
@@ -82,26 +94,40 @@ def ingest(
     return summary
 
 
-def _ingest_file(store, path, st, fmt, position, options, matcher, hosts, progress) -> FileResult:
+@dataclass(frozen=True)
+class _Log:
+    """A log file being ingested: its name, the open file, and its stat when opened."""
+
+    path: Path
+    raw: BinaryIO
+    st: os.stat_result
+
+    @property
+    def compressed(self) -> bool:
+        return compression_of(self.raw) is not None
+
+
+def _ingest_file(store, log: _Log, fmt, position, options, matcher, hosts, progress) -> FileResult:
     """Read one log from where the store stands, committing in groups; its counts."""
     timezone, year, settle, commit_bytes, reingest = options
-    start, line = resume_point(store, path, position, reingest)
-    result = FileResult(path, fmt.name, bytes=st.st_size, note=position.note)
-    if compression_of(path) is None and st.st_size < start:
+    start, line = resume_point(store, log.raw, position, reingest)
+    result = FileResult(log.path, fmt.name, bytes=log.st.st_size, note=position.note)
+    if not log.compressed and log.st.st_size < start:
         result.warnings.append(
-            f"the file is shorter ({st.st_size:,} bytes) than what was already read "
+            f"the file is shorter ({log.st.st_size:,} bytes) than what was already read "
             f"({start:,}): it was truncated or rewritten; nothing read (--reingest reads it anew)"
         )
         return result
-    hold = compression_of(path) is None and time.time() - st.st_mtime < settle
+    hold = not log.compressed and time.time() - log.st.st_mtime < settle
     chunks = read_chunks(
-        path, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
+        log.raw, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
     )
-    parsed = _events(chunks, fmt, _context(path, timezone, year), hosts, result, progress)
+    ctx = _context(log.st, timezone, year)
+    parsed = _events(chunks, fmt, ctx, hosts, result, progress)
     for group in _commit_groups(parsed, start, line, commit_bytes):
-        _commit(store, group, path, position, st, matcher, result)
+        _commit(store, group, log, position, matcher, result)
     if not result.commits:
-        _remember(store, result, path, position, st, start, line)
+        _remember(store, result, log, position, start, line)
     return result
 
 
@@ -113,7 +139,7 @@ def parse_file(
     if fmt is None:
         raise InputError(f"{path}: {reason}.")
     result = FileResult(path, fmt.name, bytes=path.stat().st_size)
-    ctx = _context(path, timezone, year)
+    ctx = _context(path.stat(), timezone, year)
     chunks = read_chunks(path, warnings=result.warnings)
     frames = [events for events, _ in _events(chunks, fmt, ctx, HostTable(), result, None)]
     frames = [f for f in frames if f.height]
@@ -125,17 +151,17 @@ def parse_file(
     return result, pl.concat(frames) if frames else pl.DataFrame(schema=STORE_SCHEMA)
 
 
-def _context(path: Path, timezone: str, year: int | None) -> ParseContext:
-    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+def _context(st: os.stat_result, timezone: str, year: int | None) -> ParseContext:
+    modified = datetime.fromtimestamp(st.st_mtime, UTC)
     return ParseContext(timezone=timezone, year=year, modified=modified)
 
 
-def choose_format(path: Path, forced: str | None) -> tuple[LogFormat | None, str]:
+def choose_format(source: Source, forced: str | None) -> tuple[LogFormat | None, str]:
     """The forced format, or the one detected from the file's first lines."""
     if forced:
         return FORMATS[forced], ""
     try:
-        detection = detect(head_lines(path))
+        detection = detect(head_lines(source))
     except InputError as exc:
         return None, exc.message
     return detection.fmt, f"unknown format: {detection.reason}"
@@ -194,7 +220,7 @@ def _commit_groups(
         start, line = group.end, group.line
 
 
-def _commit(store, group: _Group, path, position: Position, st, matcher, result) -> None:
+def _commit(store, group: _Group, log: _Log, position: Position, matcher, result) -> None:
     """Store one group's events (with the source's new offset), then its manifest row."""
     tally = AiTally(matcher)
 
@@ -205,22 +231,23 @@ def _commit(store, group: _Group, path, position: Position, st, matcher, result)
 
     before = result.snapshot()
     store.append(
-        counted(), source_file=str(path), source_id=position.source_id, offset=lambda: group.end
+        counted(), source_file=str(log.path), source_id=position.source_id, offset=lambda: group.end
     )
     if group.frames_seen == 0:
         return
     ai = tally.total()
     result.ai_events += ai
-    done = group.exhausted and (compression_of(path) is not None or group.end >= st.st_size)
+    done = group.exhausted and (log.compressed or group.end >= log.st.st_size)
     span = (group.start, group.end, group.line)
-    store.record_run(result.as_run(before, position, st, span, done, ai))
+    store.record_run(result.as_run(before, position, log.st, span, done, ai))
     result.commits += 1
 
 
-def _remember(store, result: FileResult, path, position: Position, st, start: int, line: int):
+def _remember(store, result: FileResult, log: _Log, position: Position, start: int, line: int):
     """A row for a file with nothing new, so that the next run skips it by its stat."""
-    done = compression_of(path) is not None or start >= st.st_size
-    store.record_run(result.as_run(result.snapshot(), position, st, (start, start, line), done, 0))
+    done = log.compressed or start >= log.st.st_size
+    row = result.as_run(result.snapshot(), position, log.st, (start, start, line), done, 0)
+    store.record_run(row)
 
 
 def _parse(fmt: LogFormat, lines: pl.DataFrame, ctx: ParseContext, result: FileResult):

@@ -11,6 +11,7 @@ import bz2
 import lzma
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -47,11 +48,34 @@ class Chunk:
     raw_offset: int
 
 
-def compression_of(path: Path) -> str | None:
+#: A log to read: a path, or a file already open (so that detection, the
+#: fingerprint and the reading all see the same file, even if rotation renames
+#: another one into its place meanwhile).
+Source = Path | BinaryIO
+
+
+@contextmanager
+def opened(source: Source) -> Iterator[BinaryIO]:
+    """The source as a binary file at its start; a path is opened and closed here."""
+    if isinstance(source, Path):
+        with open(source, "rb") as f:
+            yield f
+    else:
+        source.seek(0)
+        yield source
+
+
+def compression_of(source: Source) -> str | None:
     """Tell compression by magic bytes, not by name: rotated files are often misnamed."""
-    with open(path, "rb") as f:
+    with opened(source) as f:
         head = f.read(6)
     return next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+
+
+def _stream(raw: BinaryIO) -> BinaryIO:
+    kind = compression_of(raw)
+    raw.seek(0)
+    return decompressed(raw, kind)
 
 
 class _Decompressing:
@@ -91,6 +115,21 @@ class _Decompressing:
             self.engine = self.factory()
         self.pending += self.engine.decompress(piece)
         return True
+
+
+class _Borrowed:
+    """A file handed to pyarrow, which closes what it wraps: closing this keeps `raw` open."""
+
+    closed = False
+
+    def __init__(self, raw: BinaryIO):
+        self._raw = raw
+
+    def __getattr__(self, name: str):
+        return getattr(self._raw, name)
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class _Piecewise:
@@ -136,23 +175,24 @@ def decompressed(raw: BinaryIO, kind: str | None) -> BinaryIO:
     if kind in _ENGINES:
         return _Decompressing(raw, _ENGINES[kind])
     if kind == "zstd":
-        return _Piecewise(pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd"))
+        return _Piecewise(pa.CompressedInputStream(pa.PythonFile(_Borrowed(raw), mode="r"), "zstd"))
     return raw
 
 
-def head_lines(path: Path, limit: int = 50, max_bytes: int = 256 << 10) -> list[str]:
+def head_lines(source: Source, limit: int = 50, max_bytes: int = 256 << 10) -> list[str]:
     """The first non-blank lines of a file, decoded leniently, for format sniffing.
 
     A compressed file cut short still shows the lines before the cut.
     """
     data = b""
     try:
-        with open(path, "rb") as raw:
-            stream = decompressed(raw, compression_of(path))
+        with opened(source) as raw:
+            stream = _stream(raw)
             while len(data) < max_bytes and (piece := stream.read(64 << 10)):
                 data += piece
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+        name = getattr(source, "name", source)
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc}).") from exc
     except _BROKEN_STREAM:
         pass
     text = data[:max_bytes].decode("utf-8", errors="replace").removeprefix("\ufeff")
@@ -163,7 +203,7 @@ def head_lines(path: Path, limit: int = 50, max_bytes: int = 256 << 10) -> list[
 
 
 def read_chunks(
-    path: Path,
+    source: Source,
     chunk_bytes: int = CHUNK_BYTES,
     warnings: list[str] | None = None,
     *,
@@ -181,8 +221,8 @@ def read_chunks(
     """
     offset = start
     warnings = [] if warnings is None else warnings
-    with open(path, "rb") as raw:
-        stream = decompressed(raw, compression_of(path))
+    with opened(source) as raw:
+        stream = _stream(raw)
         _skip(stream, raw, start)
         for block, complete in _blocks(stream, chunk_bytes, warnings):
             if not complete and hold_partial:
@@ -214,10 +254,10 @@ def _skip(stream: BinaryIO, raw: BinaryIO, start: int) -> None:
         left -= len(data)
 
 
-def count_lines(path: Path, start: int, end: int) -> int:
+def count_lines(source: Source, start: int, end: int) -> int:
     """Newlines between decompressed bytes `start` and `end`: to recover a line count."""
-    with open(path, "rb") as raw:
-        stream = decompressed(raw, compression_of(path))
+    with opened(source) as raw:
+        stream = _stream(raw)
         _skip(stream, raw, start)
         left, lines = end - start, 0
         while left > 0:
@@ -232,10 +272,10 @@ def count_lines(path: Path, start: int, end: int) -> int:
     return lines
 
 
-def read_head(path: Path, size: int) -> bytes:
+def read_head(source: Source, size: int) -> bytes:
     """The first `size` decompressed bytes of a file (fewer if it is shorter)."""
-    with open(path, "rb") as raw:
-        stream = decompressed(raw, compression_of(path))
+    with opened(source) as raw:
+        stream = _stream(raw)
         try:
             return stream.read(size)
         except _BROKEN_STREAM:

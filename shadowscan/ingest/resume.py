@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from shadowscan.ingest.reader import count_lines
+from shadowscan.ingest.reader import Source, count_lines
 from shadowscan.store.delta import EventStore
 from shadowscan.store.manifest import Position
 
@@ -14,9 +12,9 @@ SETTLE_SECONDS = 60.0
 
 
 def resume_point(
-    store: EventStore, path: Path, position: Position, reingest: bool
+    store: EventStore, source: Source, position: Position, reingest: bool
 ) -> tuple[int, int]:
-    """(decompressed byte offset, lines before it) to read `path` from.
+    """(decompressed byte offset, lines before it) to read `source` from.
 
     The events table's transaction is the truth about what was committed; the
     ingest table only adds the line count. Should a run have stopped between
@@ -29,4 +27,4 @@ def resume_point(
     committed = store.committed_offset(position.source_id)
     if committed <= position.offset:
         return position.offset, position.line
-    return committed, position.line + count_lines(path, position.offset, committed)
+    return committed, position.line + count_lines(source, position.offset, committed)
