@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 STORE ?= build/demo-store
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench golden clean
+.PHONY: help run test lint format bench soak golden clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, every format at 1M,
 	$(BIN)/python -m bench.matcher
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.formats
+
+soak: $(STAMP)  ## Five minutes of appends and rotations under a cron-like ingest loop: exact counts
+	$(BIN)/python -m bench.soak 300
 
 golden: $(STAMP)  ## Rewrite the expected outputs of the golden tests (review the diff!)
 	$(BIN)/python -m tests.golden
