@@ -25,6 +25,8 @@ CHUNK_BYTES = 8 << 20
 #: A byte that never separates anything in a log line: each line is one column.
 _SEPARATOR = b"\x1f"
 _BOM = b"\xef\xbb\xbf"
+#: Starts of input that Polars' CSV reader treats as a BOM or as compressed data.
+_POLARS_SNIFFS = (_BOM, b"\x28\xb5\x2f\xfd", b"\x1f\x8b")
 _BROKEN_STREAM = (EOFError, OSError, lzma.LZMAError, zlib.error, pa.ArrowException)
 
 _MAGIC = {
@@ -307,8 +309,11 @@ def _blocks(f: BinaryIO, size: int, warnings: list[str]) -> Iterator[tuple[bytes
 def _lines_frame(block: bytes, first_line: int) -> pl.DataFrame:
     if _SEPARATOR in block:  # the reader's column separator, in hostile or binary input
         block = block.replace(_SEPARATOR, "\ufffd".encode())
-    # Polars drops a BOM that starts its input; one that starts a later chunk is content.
-    shield = block.startswith(_BOM)
+    # Polars drops a BOM that starts its input, and decompresses input that starts
+    # like a zstd or zlib stream: a line that begins so is content, so shield it.
+    shield = block.startswith(_POLARS_SNIFFS) or (
+        block[:1] == b"x" and block[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda")
+    )
     lines = pl.read_csv(
         b"\n" + block if shield else block,
         separator=_SEPARATOR.decode(),

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from shadowscan.enrich.hosts import HostTable
 from shadowscan.formats import FORMATS, ParseContext
+from shadowscan.ingest.reader import compression_of
 from shadowscan.normalise import normalise
+from shadowscan.pipeline import parse_file
 from shadowscan.schema import STORE_SCHEMA
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=300)
@@ -62,3 +64,35 @@ def test_arbitrary_text_never_breaks_a_parser(name, lines):
 @given(data=st.data())
 def test_mutated_samples_never_break_a_parser(name, data):
     _check(name, data.draw(_mutated_samples(name)))
+
+
+_BYTES = st.lists(
+    st.one_of(
+        st.binary(max_size=120),
+        st.sampled_from([b"\xff\xfe", b"\x00", b"\r\n", b"\xef\xbb\xbf", b"\x1f", b"\xc3("]),
+        st.sampled_from([s.encode() for f in FORMATS.values() for s in f.samples]),
+    ),
+    max_size=8,
+).map(lambda parts: b"\n".join(parts))
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=_BYTES)
+def test_arbitrary_bytes_are_all_accounted_for(tmp_path_factory, name, data):
+    """Whatever the bytes: no exception, and accepted + rejected + skipped = lines read."""
+    path = tmp_path_factory.mktemp("bytes") / "hostile.log"
+    path.write_bytes(data)
+    result, events = parse_file(path, log_format=name, year=2026)
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    lines = body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
+    if compression_of(path) is None:
+        assert result.lines == lines
+    else:  # begins with a compression magic: a corrupt stream, reported, never fatal
+        assert result.warnings
+    assert result.events + result.rejected + result.skipped == result.lines
+    assert events.height == result.events and events.schema == STORE_SCHEMA
