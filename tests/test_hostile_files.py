@@ -153,7 +153,7 @@ _LINE = st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), max_siz
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(user=_LINE, path=_LINE)
 def test_json_and_csv_outputs_stay_well_formed_whatever_the_log_holds(tmp_path_factory, user, path):
