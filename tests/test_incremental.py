@@ -226,3 +226,32 @@ def test_concurrent_runs_on_overlapping_folders_never_double_count(tmp_path, big
     # a file one process found busy is finished by the next run
     assert _cli_ingest(store, logs).wait() == 0
     assert_exactly_once(store, total)
+
+
+def test_watch_beside_cron_runs_stores_every_line_once(tmp_path):
+    logs, store = tmp_path / "logs", tmp_path / "store"
+    logs.mkdir()
+    log = logs / "access.log"
+    log.write_text(squid_lines(0, 100))
+    watcher = subprocess.Popen(
+        [_exe(), "watch", "--interval", "1", "--store", str(store), str(logs)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    written = 100
+    for _ in range(6):
+        time.sleep(0.5)
+        with open(log, "a") as f:
+            f.write(squid_lines(written, 200))
+        written += 200
+        if written == 700:  # a cron run at the same moment
+            assert _cli_ingest(store, logs).wait() == 0
+    time.sleep(2.5)
+    watcher.send_signal(signal.SIGTERM)
+    assert watcher.wait(timeout=30) == 0
+    assert "new lines" in watcher.stderr.read()
+    old = time.time() - 3600  # settled: a last run may take a held-back last line
+    os.utime(log, (old, old))
+    assert _cli_ingest(store, logs).wait() == 0
+    assert_exactly_once(store, written)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -107,6 +110,44 @@ def ingest(
     if summary.unreadable:
         err.print(f"{summary.unreadable} file(s) could not be read (see above); the rest were.")
         click.get_current_context().exit(EXIT_UNREADABLE)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option(
+    "--interval",
+    type=click.FloatRange(1),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time between two looks at the logs.",
+)
+@click.option("--timezone", default="UTC", show_default=True, help="Zone of local log times.")
+@rules_option
+@config_option
+def watch(paths, store, interval, timezone, rules_dirs, config) -> None:
+    """Ingest what is new in the logs every few seconds, until interrupted (Ctrl-C).
+
+    Safe beside cron runs and other watchers: each log is read by one process
+    at a time and every line is stored once.
+    """
+    _check_timezone(timezone)
+    target = open_store(store, must_exist=False)
+    catalogue = catalogue_and_policy(config, rules_dirs)[0]
+    err = Console(stderr=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop
+    try:
+        while True:
+            summary = run_ingest(list(paths), target, timezone=timezone, catalogue=catalogue)
+            if summary.total("lines"):
+                err.print(
+                    f"{datetime.now(UTC):%H:%M:%S} {summary.total('lines'):,} new lines, "
+                    f"{summary.total('events'):,} events, {summary.total('ai_events'):,} AI"
+                )
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        err.print("stopped")
 
 
 @cli.command()
