@@ -28,6 +28,7 @@ from shadowscan.cli.options import (
     rules_option,
     since_option,
     store_option,
+    timezone_option,
     until_option,
     view_format_option,
 )
@@ -57,7 +58,7 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @click.option("--log-format", type=click.Choice(sorted(FORMATS)), help="Skip detection.")
-@click.option("--timezone", default="UTC", show_default=True, help="Zone of local log times.")
+@timezone_option
 @click.option(
     "--year",
     type=click.IntRange(1970, 9999),
@@ -123,7 +124,7 @@ def ingest(
     metavar="SECONDS",
     help="Time between two looks at the logs.",
 )
-@click.option("--timezone", default="UTC", show_default=True, help="Zone of local log times.")
+@timezone_option
 @rules_option
 @config_option
 def watch(paths, store, interval, timezone, rules_dirs, config) -> None:

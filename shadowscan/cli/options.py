@@ -12,6 +12,9 @@ store_option = click.option(
     default=None,
     help="Store folder [default: $SHADOWSCAN_STORE, else ./shadowscan-data].",
 )
+timezone_option = click.option(
+    "--timezone", default="UTC", show_default=True, help="Zone of local log times."
+)
 since_option = click.option("--since", help="Start: 7d, 24h, 2025-12-01 or an ISO time.")
 until_option = click.option("--until", help="End, same forms [default: newest event].")
 output_option = click.option(
