@@ -10,12 +10,14 @@ from __future__ import annotations
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.cef import CefEvents, LeefEvents
 from shadowscan.formats.cisco_wsa import CiscoWsaAccess
+from shadowscan.formats.cloudflare import CloudflareGateway
 from shadowscan.formats.dns_bind import BindQuery, InfobloxNios
 from shadowscan.formats.dns_servers import DnsmasqQuery, UnboundQuery
 from shadowscan.formats.dns_windows import WindowsDnsDebug
 from shadowscan.formats.ecs import EcsJson
 from shadowscan.formats.fortigate import FortiGateKv
 from shadowscan.formats.keyvalue import BlueCoatKv, SkyhighKv
+from shadowscan.formats.netskope import NetskopeTransactions
 from shadowscan.formats.panos import PanOsCsv
 from shadowscan.formats.squid import SquidNative
 from shadowscan.formats.suricata import SuricataEve
@@ -36,8 +38,9 @@ def register(fmt: LogFormat) -> LogFormat:
 # vendor-tagged lines, then DNS servers (Infoblox before the BIND it extends),
 # and Squid, whose signature is the loosest, last, after the WSA lines it resembles.
 for _fmt in (
-    ZeekTsv(), ZeekJson(), SuricataEve(), EcsJson(), ZscalerNss(), UmbrellaDns(),
-    UmbrellaProxy(), W3cExtended(), CefEvents(), LeefEvents(), PanOsCsv(), FortiGateKv(),
+    ZeekTsv(), ZeekJson(), SuricataEve(), EcsJson(), ZscalerNss(), CloudflareGateway(),
+    UmbrellaDns(), NetskopeTransactions(), UmbrellaProxy(), W3cExtended(), CefEvents(),
+    LeefEvents(), PanOsCsv(), FortiGateKv(),
     BlueCoatKv(), SkyhighKv(), InfobloxNios(), BindQuery(), UnboundQuery(), WindowsDnsDebug(),
     DnsmasqQuery(), CiscoWsaAccess(), SquidNative(),
 ):  # fmt: skip
