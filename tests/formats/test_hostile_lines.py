@@ -78,7 +78,7 @@ _BYTES = st.lists(
 
 @pytest.mark.parametrize("name", list(FORMATS))
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
