@@ -15,7 +15,6 @@ import polars as pl
 
 from shadowscan.policy.config import Policy
 
-CLASSES = ("sanctioned", "shadow", "unattributed")
 
 
 def holders(policy: Policy) -> pl.DataFrame:
