@@ -16,7 +16,6 @@ import polars as pl
 from shadowscan.policy.config import Policy
 
 
-
 def holders(policy: Policy) -> pl.DataFrame:
     """person, service_id, grant: who holds which sanctioned service, and through what."""
     frames = [
