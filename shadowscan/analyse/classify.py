@@ -13,36 +13,34 @@ from __future__ import annotations
 
 import polars as pl
 
-from shadowscan.policy.config import Policy
+from shadowscan.policy.config import Grant, Policy
+
+
+def grant_people(grant: Grant, policy: Policy) -> pl.Series | None:
+    """The people a grant names; None for departments or everyone without a directory."""
+    directory = policy.directory
+    if grant.kind == "seats":
+        return grant.seats["user"]
+    if directory is None:
+        return None
+    if grant.kind == "departments":
+        return directory.filter(pl.col("department").is_in(grant.departments))["user"]
+    return directory["user"]
 
 
 def holders(policy: Policy) -> pl.DataFrame:
     """person, service_id, grant: who holds which sanctioned service, and through what."""
     frames = [
-        pl.DataFrame(
-            schema={
-                "person": pl.String,
-                "service_id": pl.String,
-                "grant": pl.String,
-                "kind": pl.String,
-            }
-        )
+        pl.DataFrame(schema={"person": pl.String, "service_id": pl.String, "grant": pl.String})
     ]
-    directory = policy.directory
     for g in policy.grants:
-        if g.kind == "seats":
-            people = g.seats["user"]
-        elif directory is None:
-            continue  # departments and everyone need a directory to name people
-        elif g.kind == "departments":
-            people = directory.filter(pl.col("department").is_in(g.departments))["user"]
-        else:
-            people = directory["user"]
-        frames.append(
-            people.to_frame("person").with_columns(
-                service_id=pl.lit(g.service_id), grant=pl.lit(g.source), kind=pl.lit(g.kind)
+        people = grant_people(g, policy)
+        if people is not None:
+            frames.append(
+                people.to_frame("person").with_columns(
+                    service_id=pl.lit(g.service_id), grant=pl.lit(g.source)
+                )
             )
-        )
     return pl.concat(frames).unique(["person", "service_id"], keep="first", maintain_order=True)
 
 

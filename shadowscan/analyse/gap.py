@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shadowscan.analyse.classify import holders
+from shadowscan.analyse.classify import grant_people, holders
 from shadowscan.match.catalogue import USE_SIGNALS
 from shadowscan.policy.config import Policy
 
@@ -240,61 +240,43 @@ def shadow_identities(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def seats(events: pl.DataFrame, policy: Policy, population: int) -> pl.DataFrame:
-    """Per grant: holders, those who used the service (sanctioned) in the period, the unused.
+    """Per grant: its holders, those who used the service sanctioned in the period, the unused.
 
-    Without a directory an `everyone` grant names nobody, so its holders are the
-    population and its active users whoever used the service sanctioned.
+    A grant that names nobody (everyone, without a directory) holds the whole
+    population.
     """
-    granted = holders(policy)
-    active = (
+    used = (
         use_only(events)
         .filter(pl.col("classification") == "sanctioned")
-        .select("person", "service_id")
-        .unique()
-        .with_columns(active=pl.lit(True))
+        .group_by("service_id")
+        .agg(pl.col("person").unique())
     )
-    rows = (
-        granted.join(active, on=["person", "service_id"], how="left")
-        .group_by("service_id", "grant", "kind")
-        .agg(pl.len().alias("holders"), pl.col("active").sum().alias("active"))
-        .with_columns((pl.col("holders") - pl.col("active")).alias("unused"))
-    )
-    if policy.directory is None:
-        everyone = [g.service_id for g in policy.grants if g.kind == "everyone"]
-        users = (
-            use_only(events)
-            .filter(
-                pl.col("service_id").is_in(everyone) & (pl.col("classification") == "sanctioned")
-            )
-            .group_by("service_id")
-            .agg(pl.col("person").n_unique().cast(pl.UInt32).alias("active"))
+    users = {sid: set(people) for sid, people in used.iter_rows()}
+    rows = []
+    for g in policy.grants:  # a handful of grants: plain Python is clearer here
+        people = grant_people(g, policy)
+        seen = users.get(g.service_id, set())
+        if people is None:
+            held, active = (population if g.kind == "everyone" else 0), len(seen)
+        else:
+            held, active = people.n_unique(), len(set(people) & seen)
+        unused = max(held - active, 0)
+        rows.append(
+            (g.service_id, g.plan, g.source, g.kind, held, active, unused, pct(unused, held))
         )
-        anyone = users.with_columns(
-            grant=pl.lit("everyone"),
-            kind=pl.lit("everyone"),
-            holders=pl.lit(population, pl.UInt32),
-        ).with_columns((pl.col("holders") - pl.col("active")).alias("unused"))
-        rows = pl.concat([rows, anyone.select(rows.columns)], how="vertical_relaxed")
-    plans = pl.DataFrame(
-        [(g.service_id, g.source, g.plan, g.kind) for g in policy.grants],
-        schema={"service_id": pl.String, "grant": pl.String, "plan": pl.String, "kind": pl.String},
-        orient="row",
-    )
-    return (
-        plans.join(rows.drop("kind"), on=["service_id", "grant"], how="left")
-        .with_columns(
-            pl.when(pl.col("kind") == "everyone")
-            .then(pl.col("holders").fill_null(population))
-            .otherwise(pl.col("holders"))
-            .alias("holders"),
-        )
-        .with_columns(pl.col("unused").fill_null(pl.col("holders") - pl.col("active").fill_null(0)))
-        .with_columns(
-            pl.col("holders", "active", "unused").fill_null(0).cast(pl.Int64),
-            (100 * pl.col("unused") / pl.col("holders")).round(1).alias("unused_pct"),
-        )
-        .select("service_id", "plan", "grant", "kind", "holders", "active", "unused", "unused_pct")
-    )
+    return pl.DataFrame(rows, schema=SEAT_SCHEMA, orient="row")
+
+
+SEAT_SCHEMA = {
+    "service_id": pl.String,
+    "plan": pl.String,
+    "grant": pl.String,
+    "kind": pl.String,
+    "holders": pl.Int64,
+    "active": pl.Int64,
+    "unused": pl.Int64,
+    "unused_pct": pl.Float64,
+}
 
 
 def trend(events: pl.DataFrame, every: str) -> pl.DataFrame:
