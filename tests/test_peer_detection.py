@@ -35,6 +35,7 @@ PLACED = {
     "other-swg/sekoia__netskope-transaction.log": "netskope",
     "other-swg/sekoia__skyhigh-swg.log": "skyhigh",
     "panos/crowdsec-hub__palo-alto-threat__palo-alto-threat.log": "panos",
+    "sophos": "sophos",
     "squid": "squid",
     "suricata-eve": "suricata",
     "unbound/sekoia__unbound.log": "unbound",
@@ -66,7 +67,6 @@ UNPLACED = {
     "cisco-umbrella/sekoia__umbrella-ip.log": "Umbrella firewall (IP) log: not read yet",
     "other-swg/sekoia__olfeo-swg.log": "Olfeo: not read yet",
     "proxifier": "an endpoint proxy client, not a gateway log",
-    "sophos": "Sophos firewall: not read yet",
     "w3c-elff/sekoia__broadcom-cloud-swg.log": "W3C records without their #Fields header",
     "w3c-elff/sekoia__microsoft-iis.log": "W3C records without their #Fields header",
 }

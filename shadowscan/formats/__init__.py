@@ -19,6 +19,7 @@ from shadowscan.formats.fortigate import FortiGateKv
 from shadowscan.formats.keyvalue import BlueCoatKv, SkyhighKv
 from shadowscan.formats.netskope import NetskopeTransactions
 from shadowscan.formats.panos import PanOsCsv
+from shadowscan.formats.sophos import SophosFirewall
 from shadowscan.formats.squid import SquidNative
 from shadowscan.formats.suricata import SuricataEve
 from shadowscan.formats.umbrella import UmbrellaDns, UmbrellaProxy
@@ -40,7 +41,7 @@ def register(fmt: LogFormat) -> LogFormat:
 for _fmt in (
     ZeekTsv(), ZeekJson(), SuricataEve(), EcsJson(), ZscalerNss(), CloudflareGateway(),
     UmbrellaDns(), NetskopeTransactions(), UmbrellaProxy(), W3cExtended(), CefEvents(),
-    LeefEvents(), PanOsCsv(), FortiGateKv(),
+    LeefEvents(), PanOsCsv(), FortiGateKv(), SophosFirewall(),
     BlueCoatKv(), SkyhighKv(), InfobloxNios(), BindQuery(), UnboundQuery(), WindowsDnsDebug(),
     DnsmasqQuery(), CiscoWsaAccess(), SquidNative(),
 ):  # fmt: skip
