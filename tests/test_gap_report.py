@@ -145,41 +145,13 @@ def test_without_a_policy_everyone_is_shadow_and_the_report_says_so(store, tmp_p
 
 
 def test_every_format_renders_and_csv_writes_one_file_per_table(store, tmp_path):
-    terminal = invoke(
-        "report",
-        "--store",
-        store,
-        "--config",
-        ORG / "shadowscan.toml",
-        *PERIOD,
-        env={"COLUMNS": "160"},
-    )
+    terminal = invoke(*_report_args(store, "terminal"), env={"COLUMNS": "160"})
     assert "55.0% of AI users (11 of 20)" in terminal.output
     assert "By department" in terminal.output and "Sanctioned grants" in terminal.output
-    markdown = invoke(
-        "report",
-        "--store",
-        store,
-        "--config",
-        ORG / "shadowscan.toml",
-        *PERIOD,
-        "--format",
-        "markdown",
-    ).output
+    markdown = invoke(*_report_args(store, "markdown")).output
     assert markdown.startswith("# shadowscan report: Acme") and "| chatgpt |" in markdown
     folder = tmp_path / "csv"
-    invoke(
-        "report",
-        "--store",
-        store,
-        "--config",
-        ORG / "shadowscan.toml",
-        *PERIOD,
-        "--format",
-        "csv",
-        "-o",
-        folder,
-    )
+    invoke(*_report_args(store, "csv"), "-o", folder)
     names = sorted(p.stem for p in folder.glob("*.csv"))
     assert {"headline", "services", "departments", "seats", "daily", "weekly"} <= set(names)
     with open(folder / "services.csv") as f:
@@ -188,7 +160,7 @@ def test_every_format_renders_and_csv_writes_one_file_per_table(store, tmp_path)
 
 
 def test_fail_on_exits_3_only_when_a_condition_holds(store):
-    base = _json_report_args(store)
+    base = _report_args(store)
     assert invoke(*base, "--fail-on", "shadow-pct>50").exit_code == 0  # 45.8
     held = invoke(*base, "--fail-on", "shadow-pct>45", "--fail-on", "upload-mb>100")
     assert held.exit_code == 3
@@ -200,7 +172,8 @@ def test_fail_on_exits_3_only_when_a_condition_holds(store):
     assert proc.returncode == 1 and "cannot read the condition 'shadow>5'" in proc.stderr
 
 
-def _json_report_args(store: Path) -> list:
+def _report_args(store: Path, fmt: str = "json") -> list:
+    """`report` over the fixture organisation, its policy and period, in `fmt`."""
     return [
         "report",
         "--store",
@@ -209,7 +182,7 @@ def _json_report_args(store: Path) -> list:
         ORG / "shadowscan.toml",
         *PERIOD,
         "--format",
-        "json",
+        fmt,
     ]
 
 
@@ -219,7 +192,7 @@ def _exe() -> str:
 
 def test_output_is_atomic_and_never_inside_the_store(store, tmp_path):
     out = tmp_path / "weekly.json"
-    base = _json_report_args(store)
+    base = _report_args(store)
     assert invoke(*base, "-o", out).exit_code == 0
     assert json.loads(out.read_text())["headline"]["ai_users"] == 20
     assert [p.name for p in tmp_path.iterdir()] == ["weekly.json"]  # no temporary left
@@ -236,14 +209,7 @@ RAW = ["alice", "bob", "carol", "ext-zed", "10.30.7.40", "ACME", "acme.example"]
 def test_pseudonymized_reports_contain_no_raw_identity(store, tmp_path, fmt):
     out = tmp_path / "out"
     result = invoke(
-        "report",
-        "--store",
-        store,
-        "--config",
-        ORG / "shadowscan.toml",
-        *PERIOD,
-        "--format",
-        fmt,
+        *_report_args(store, fmt),
         "-o",
         out,
         "--pseudonymize",
