@@ -29,7 +29,9 @@ def normalise(
         .with_columns(
             pl.coalesce(pl.col("port").cast(pl.Int32, strict=False), "host_port").alias("port"),
             pl.coalesce("user", "client_ip").alias("identity"),
-            pl.lit(source_format).alias("source_format"),
+            pl.col("source_format").fill_null(source_format)  # a mixed file's own per line
+            if "source_format" in rows.columns
+            else pl.lit(source_format).alias("source_format"),
             pl.lit(source_file).alias("source_file"),
         )
     )
