@@ -8,6 +8,7 @@ one vectorised pass, so an inner parser sees the message alone.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import polars as pl
@@ -16,14 +17,18 @@ from shadowscan.formats.base import ParseContext
 from shadowscan.schema import UTC_MICROS
 
 _RFC3164 = (
-    r"^(?:<\d{1,3}>)?(?P<time>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)"
-    r" (?:(?P<host>\S+) )??(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: (?P<msg>.*)$"
+    r"^(?P<head>(?:<\d{1,3}>)?(?P<time>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)"
+    r" (?:(?P<host>\S+) )??(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: )"
 )
 _RFC5424 = (
-    r"^<\d{1,3}>1 (?P<time>\S+) (?P<host>\S+) (?P<prog>\S+) \S+ \S+ "
-    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?P<msg>.*)$"
+    r"^(?P<head><\d{1,3}>1 (?P<time>\S+) (?P<host>\S+) (?P<prog>\S+) \S+ \S+ "
+    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?)"
 )
-_ISO = r"^(?:<\d{1,3}>)?(?P<time>\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) (?:(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: )?(?P<msg>.*)$"  # noqa: E501
+_ISO = (
+    r"^(?P<head>(?:<\d{1,3}>)?(?P<time>\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) "
+    r"(?:(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: )?)"
+)
+_HEADERS = (_RFC5424, _RFC3164, _ISO)
 _MONTH_DAY = "%b %d %H:%M:%S"
 #: Cheap test that a chunk holds syslog headers at all, so `unwrap` runs only then.
 _SYSLOG_HINT = r"^\s*(?:<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}-\d\d-\d\dT\d\d:\d\d)"
@@ -35,17 +40,20 @@ _BARE_HEADER = (
 )
 
 
-def unwrap(line: pl.Expr) -> pl.Expr:
+def unwrap(line: pl.Expr, headers: tuple[str, ...] = _HEADERS) -> pl.Expr:
     """A struct of `msg` (the line without any syslog header), `time`, `host`, `prog`.
 
     A line with no recognised header is its own `msg`, with null header fields.
+    The patterns match the header alone and the message is sliced off after it:
+    capturing the rest of a long line would cost more than the whole parse.
     """
-    variants = [line.str.extract_groups(p) for p in (_RFC5424, _RFC3164, _ISO)]
-    fields = ("msg", "time", "host", "prog")
-    return pl.struct(
-        pl.coalesce([v.struct.field(f) for v in variants] + ([line] if f == "msg" else [])).alias(f)
-        for f in fields
-    )
+    variants = [(line.str.extract_groups(p).struct, re.compile(p).groupindex) for p in headers]
+
+    def first(name: str) -> pl.Expr:
+        return pl.coalesce(v.field(name) for v, names in variants if name in names)
+
+    msg = pl.coalesce(line.str.slice(first("head").str.len_chars()), line)
+    return pl.struct(msg.alias("msg"), *(first(f).alias(f) for f in ("time", "host", "prog")))
 
 
 def syslog_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
@@ -94,24 +102,19 @@ def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
     `unwrap` costs three regular expressions a line, so it only runs on chunks
     where some line looks like it starts with a syslog header.
     """
-    line = pl.col("line").str.strip_chars_end("\r")
+    line = pl.col("line")
+    if chunk.height and chunk.select(line.str.ends_with("\r").any()).item():
+        line = line.str.strip_chars_end("\r")  # a copy of every line: only when needed
     hinted = chunk.height > 0 and chunk.select(line.str.contains(_SYSLOG_HINT).any()).item()
     if not hinted:
         return chunk.with_columns(line.alias("msg"), pl.lit(None, pl.String).alias("syslog_time"))
     # Materialised once: an expression used twice would run its regular expressions twice.
-    parts = chunk.with_columns(line.alias("msg")).with_columns(
-        unwrap(pl.col("msg")).alias("_std"),
-        # A header with a host but no program tag (`<14>Sep 16 10:00:02 PA-1 1,2019/…`).
-        pl.col("msg").str.extract_groups(_BARE_HEADER).alias("_bare"),
-    )
-    std, bare = pl.col("_std").struct, pl.col("_bare").struct
-    unwrapped = std.field("msg").str.len_bytes() != pl.col("msg").str.len_bytes()
-    after_bare = pl.col("msg").str.slice(bare.field("head").str.len_chars())
-    msg = pl.when(unwrapped).then(std.field("msg")).otherwise(pl.coalesce(after_bare, "msg"))
-    stamp = pl.when(unwrapped).then(std.field("time")).otherwise(bare.field("time"))
+    parts = chunk.with_columns(unwrap(line, (*_HEADERS, _BARE_HEADER)).alias("_u"))
+    header = pl.col("_u").struct
     return parts.with_columns(
-        msg.str.replace(r"^\s*<\d{1,3}>", "").alias("msg"), stamp.alias("syslog_time")
-    ).drop("_std", "_bare")
+        header.field("msg").str.replace(r"^\s*<\d{1,3}>", "").alias("msg"),
+        header.field("time").alias("syslog_time"),
+    ).drop("_u")
 
 
 def unwrapped(chunk: pl.DataFrame) -> pl.DataFrame:

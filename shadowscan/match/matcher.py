@@ -214,8 +214,9 @@ class AiTally:
 
     def add(self, events: pl.DataFrame) -> None:
         shared = pl.col("host").is_in(self.matcher.path_hosts.implode())
-        self._counts.append(detached(events.filter(~shared).group_by("host").len()))
-        on_shared = events.filter(shared)
+        needed = events.select("host", "url_path")  # filtering every column would copy them
+        self._counts.append(detached(needed.filter(~shared).group_by("host").len()))
+        on_shared = needed.filter(shared)
         if on_shared.height:
             self._path_hits += self.matcher.match_events(on_shared)["service_id"].count()
         if len(self._counts) > self.FOLD_EVERY:
