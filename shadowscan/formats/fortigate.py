@@ -8,7 +8,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.keyvalue import epoch_any, unquote, verdict
+from shadowscan.formats.keyvalue import epoch_any, unquote, value, verdict
 from shadowscan.formats.syslog import local_time, strip_syslog
 
 #: Keys read from a line; every other key is ignored.
@@ -82,16 +82,11 @@ class FortiGateKv(LogFormat):
         )
         frame = strip_syslog(chunk).with_columns(msg.alias("msg"))
         raw = frame.lazy().select(
-            "source_line", *(unquote(_value(pl.col("msg"), key)).alias(key) for key in _KEYS)
+            "source_line", *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS)
         )
         kind = _kind()
         typed = raw.with_columns(kind.alias("kind")).filter(kind.is_not_null())
         return _events(typed, ctx).collect()
-
-
-def _value(msg: pl.Expr, key: str) -> pl.Expr:
-    """The value of `key`: a quoted string (escapes allowed) or a word."""
-    return msg.str.extract(rf'(?:^|\s){key}=(""[^"=]*""|"(?:[^"\\]|\\.)*"|\S*)')
 
 
 def _kind() -> pl.Expr:

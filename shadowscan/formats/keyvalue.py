@@ -1,10 +1,12 @@
 """`key=value` web gateway logs (Blue Coat ProxySG, Skyhigh) and the helpers other
-key=value-ish formats share (FortiGate, CEF, LEEF).
+key=value-ish formats share (FortiGate, Sophos, CEF, LEEF).
 
-A line is read in one pass that puts a marker byte before every `key=` preceded
-by whitespace; a value is then everything up to the next marker. Values may thus
-hold spaces (`category=Business, Software/Hardware`) without quotes, and every
-key costs one cheap literal-prefixed extraction instead of a backtracking regex.
+Where a value holding spaces is always quoted (Blue Coat, FortiGate, Sophos),
+`value` reads each key with one literal-led search. Where it is not (CEF,
+LEEF, Skyhigh SSE: `category=Business, Software/Hardware`), `mark_keys` first
+puts a marker byte before every `key=` preceded by whitespace, and `kv` takes
+everything up to the next marker: a pass over the whole line, then one cheap
+extraction a key instead of a backtracking regex.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ _ALLOWED = (
 def mark_keys(text: pl.Expr, key: str = _KEY) -> pl.Expr:
     """`a=1 b=x y` → `␞a=1␞b=x y`: a marker before each key that follows whitespace."""
     return (pl.lit(" ") + text).str.replace_all(rf"\s+({key})=", MARK + "${1}=")
+
+
+def value(text: pl.Expr, key: str) -> pl.Expr:
+    """The raw value of `key` in a line whose values are quoted when they hold spaces:
+    a quoted string (escapes allowed) or a word. One literal-led search a key, cheaper
+    than marking the whole line when no value needs the marks."""
+    return text.str.extract(rf'(?:^|\s){re.escape(key)}=(""[^"=]*""|"(?:[^"\\]|\\.)*"|\S*)')
 
 
 def kv(marked: pl.Expr, key: str, *, ignore_case: bool = False) -> pl.Expr:
@@ -141,12 +150,11 @@ class BlueCoatKv(LogFormat):
         return any("c-ip=" in line and "cs-host=" in line for line in head)
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        marked = pl.col("ext")
-        frame = chunk.with_columns(mark_keys(pl.col("line").str.strip_chars_end("\r")).alias("ext"))
-        raw = frame.lazy().select(
+        line = pl.col("line")
+        raw = chunk.lazy().select(
             "source_line",
-            pl.col("line").str.extract(_HEADER_TIME).alias("header_time"),
-            *(unquote(kv(marked, k)).alias(k) for k in _BLUECOAT_KEYS),
+            line.str.extract(_HEADER_TIME).alias("header_time"),
+            *(unquote(value(line, k)).alias(k) for k in _BLUECOAT_KEYS),
         )
         return _bluecoat_events(raw, ctx).collect()
 

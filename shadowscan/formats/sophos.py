@@ -8,7 +8,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.keyvalue import iso_time, kv, mark_keys, unquote, verdict
+from shadowscan.formats.keyvalue import iso_time, unquote, value, verdict
 from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
 
 #: Keys read from a line; every other key is ignored. SFOS up to v19 writes `user_name`,
@@ -102,12 +102,12 @@ class SophosFirewall(LogFormat):
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         msg = pl.col("msg").str.replace(r"^\s*<\d{1,3}>", "")
-        frame = strip_syslog(chunk).with_columns(mark_keys(msg).alias("ext"))
+        frame = strip_syslog(chunk).with_columns(msg.alias("msg"))
         raw = frame.lazy().select(
             "source_line",
             "syslog_time",
-            msg.str.extract(_UTM_HEADER).alias("utm_time"),
-            *(unquote(kv(pl.col("ext"), key)).alias(key) for key in _KEYS),
+            pl.col("msg").str.extract(_UTM_HEADER).alias("utm_time"),
+            *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
         )
         kind = _kind()
         typed = raw.with_columns(kind.alias("kind")).filter(kind.is_not_null())
