@@ -89,7 +89,8 @@ def _user(rest: pl.Expr) -> pl.Expr:
     """
     words = rest.str.splitn(" ", 3)
     plain = words.struct.field("field_1").str.contains("/", literal=True).fill_null(True)
-    spaced = rest.str.extract(r"^(.*?) [A-Z_]+/")
+    # Both branches of a when/then are computed: the regex gets nulls on plain rows.
+    spaced = pl.when(~plain).then(rest).str.extract(r"^(.*?) [A-Z_]+/")
     return pl.when(plain).then(words.struct.field("field_0")).otherwise(spaced)
 
 
