@@ -17,7 +17,7 @@ _STATE = "w3c"
 #: A field: double-quoted (`""` is a quote inside) or a run of non-blanks; blanks separate.
 _TOKEN = r'"(?:[^"]|"")*"|[^ \t]+'
 #: Event fields → W3C field names that can carry them, first found wins (lower case).
-_NAMES = {
+FIELD_NAMES = {
     "date": ("date", "date-local", "x-date"),
     "time": ("time", "time-local", "x-time"),
     "client_ip": ("c-ip", "c-ip-address"),
@@ -120,7 +120,7 @@ def _columns(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
     tokens = seg.lazy().select("source_line", split.alias("tokens"))
 
     def raw(event_field: str) -> pl.Expr:
-        name = next((n for n in _NAMES[event_field] if n in fields), None)
+        name = next((n for n in FIELD_NAMES[event_field] if n in fields), None)
         if name is None:
             return pl.lit(None, pl.String)
         return pl.col("tokens").list.get(fields.index(name), null_on_oob=True)
@@ -133,8 +133,8 @@ def _columns(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
 
     valid = pl.lit(bool(fields)) & (pl.col("tokens").list.len() == len(fields))
     return tokens.select(
-        "source_line", *(raw(f).alias(f) for f in _NAMES), valid.alias("valid")
-    ).with_columns(value(f).alias(f) for f in _NAMES)
+        "source_line", *(raw(f).alias(f) for f in FIELD_NAMES), valid.alias("valid")
+    ).with_columns(value(f).alias(f) for f in FIELD_NAMES)
 
 
 def _timestamp(layout: dict[str, Any], ctx: ParseContext) -> pl.Expr:
