@@ -241,8 +241,9 @@ def test_peer_file_is_detected_and_every_line_read(fmt, name):
 
 def test_peer_ip_log_is_neither_dns_nor_proxy():
     path = umbrella_file("sekoia__umbrella-ip.log")
-    assert detect(head_lines(path)).fmt is None
+    assert detect(head_lines(path)).fmt is FORMATS["umbrella-ip"]
     assert not parse(DNS, peer_frame(path)["line"].to_list())["ok"].any()
+    assert not parse(PROXY, peer_frame(path)["line"].to_list())["ok"].any()
 
 
 #: Where the expected output differs from ours on purpose, and why.
