@@ -17,6 +17,7 @@ import polars as pl
 from shadowscan.enrich.hosts import HostTable
 from shadowscan.errors import InputError
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
+from shadowscan.formats.mixed import MixedFormat
 from shadowscan.ingest.detect import detect
 from shadowscan.ingest.discover import discover
 from shadowscan.ingest.reader import (
@@ -157,9 +158,11 @@ def _context(st: os.stat_result, timezone: str, year: int | None) -> ParseContex
 
 
 def choose_format(source: Source, forced: str | None) -> tuple[LogFormat | None, str]:
-    """The forced format, or the one detected from the file's first lines."""
+    """The forced format (`a,b`: a file mixing those, tried in that order), or the one
+    detected from the file's first lines."""
     if forced:
-        return FORMATS[forced], ""
+        parts = [FORMATS[name] for name in forced.split(",")]
+        return (parts[0] if len(parts) == 1 else MixedFormat(parts)), ""
     try:
         detection = detect(head_lines(source))
     except InputError as exc:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shadowscan.cli.main import cli
-from shadowscan.formats import FORMATS, ParseContext
+from shadowscan.formats import FORMATS, LogFormat, ParseContext
 from shadowscan.formats.mixed import MixedFormat
 from shadowscan.ingest.detect import detect
 from shadowscan.pipeline import parse_file
@@ -54,6 +54,25 @@ def test_a_few_stray_lines_do_not_make_a_file_mixed():
     assert detect(squid + list(CEF[:2])).fmt.name == "squid"
     mixed = detect(squid + list(CEF) * 2)  # 6 of 46 lines: a real share
     assert mixed.fmt.name == "cef+squid" and mixed.score == 1.0
+
+
+class _PassesOverGarbage(LogFormat):
+    """Reads nothing, rejects the Squid lines and passes over the garbage as if it
+    were its own non-events (as the Windows DNS debug log passes over lines)."""
+
+    name, title, samples = "passes-over", "test format", ()
+
+    def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+        squid = chunk.filter(~pl.col("line").str.starts_with("garbage"))
+        return squid.select("source_line", pl.lit(False).alias("ok"))
+
+
+def test_a_format_that_reads_nothing_cannot_hide_bad_lines_in_a_mixture():
+    squid = [SQUID[i % 3] for i in range(40)]
+    garbage = [f"garbage {i}" for i in range(10)]
+    formats = {"passes-over": _PassesOverGarbage(), "squid": FORMATS["squid"]}
+    detection = detect(squid + garbage, formats)
+    assert detection.fmt.name == "squid" and detection.score == 0.8
 
 
 def test_each_format_keeps_its_own_state_across_chunks():
@@ -95,6 +114,29 @@ def test_the_real_fortigate_file_mixing_key_value_and_cef():
             == rows.select("source_line", "host_raw").rows()
         )
     assert read.height == sum(rows.height for rows in alone.values()) > 0
+
+
+def test_a_mixture_can_be_named_when_detection_cannot_see_it(tmp_path):
+    # The first 50 lines' CEF records are all of types CEF skips: detection leaves
+    # the file alone (see test_peer_detection); named, every line is accounted for.
+    path = peer("panos/sekoia__paloalto-ngfw.log")
+    store = tmp_path / "store"
+    args = ["ingest", "--store", str(store), "--log-format", "panos-json,cef,panos", str(path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    run = EventStore(store).runs().collect().row(0, named=True)
+    assert run["source_format"] == "panos-json+cef+panos"
+    assert (run["lines"], run["rejected"]) == (101, 0) and run["events"] > 0
+    formats = EventStore(store).events().collect()["source_format"].unique().sort()
+    assert formats.to_list() == ["cef", "panos", "panos-json"]
+
+
+def test_an_unknown_format_name_is_one_sentence(tmp_path):
+    args = ["ingest", "--store", str(tmp_path), "--log-format", "squid,nope", str(FIXTURE)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "'nope' is not a format shadowscan reads" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_ingest_stores_each_events_own_format(tmp_path):

@@ -54,10 +54,24 @@ def cli() -> None:
     """
 
 
+def _format_names(value: str | None) -> str | None:
+    """`--log-format`: known names only, said in one sentence otherwise."""
+    for name in value.split(",") if value else ():
+        if name not in FORMATS:
+            raise click.BadParameter(
+                f"{name!r} is not a format shadowscan reads; `shadowscan formats` lists them."
+            )
+    return value
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
-@click.option("--log-format", type=click.Choice(sorted(FORMATS)), help="Skip detection.")
+@click.option(
+    "--log-format",
+    callback=lambda ctx, param, value: _format_names(value),
+    help="Skip detection: a format name, or NAME,NAME… for a file mixing them line by line.",
+)
 @timezone_option
 @click.option(
     "--year",

@@ -8,6 +8,7 @@ registers itself the same way: `register(MyFormat())`.
 from __future__ import annotations
 
 from shadowscan.formats.base import LogFormat, ParseContext
+from shadowscan.formats.broadcom import BroadcomCloudSwg
 from shadowscan.formats.cef import CefEvents, LeefEvents
 from shadowscan.formats.cisco_wsa import CiscoWsaAccess
 from shadowscan.formats.cloudflare import CloudflareGateway
@@ -16,13 +17,17 @@ from shadowscan.formats.dns_servers import DnsmasqQuery, UnboundQuery
 from shadowscan.formats.dns_windows import WindowsDnsDebug
 from shadowscan.formats.ecs import EcsJson
 from shadowscan.formats.fortigate import FortiGateKv
+from shadowscan.formats.iis import IisNative
 from shadowscan.formats.keyvalue import BlueCoatKv, SkyhighKv
 from shadowscan.formats.netskope import NetskopeTransactions
+from shadowscan.formats.olfeo import OlfeoAccess
 from shadowscan.formats.panos import PanOsCsv
+from shadowscan.formats.panos_json import PanOsJson
+from shadowscan.formats.proxifier import ProxifierLog
 from shadowscan.formats.sophos import SophosFirewall
 from shadowscan.formats.squid import SquidNative
 from shadowscan.formats.suricata import SuricataEve
-from shadowscan.formats.umbrella import UmbrellaDns, UmbrellaProxy
+from shadowscan.formats.umbrella import UmbrellaDns, UmbrellaIp, UmbrellaProxy
 from shadowscan.formats.w3c import W3cExtended
 from shadowscan.formats.zeek import ZeekJson, ZeekTsv
 from shadowscan.formats.zscaler import ZscalerNss
@@ -40,10 +45,11 @@ def register(fmt: LogFormat) -> LogFormat:
 # and Squid, whose signature is the loosest, last, after the WSA lines it resembles.
 for _fmt in (
     ZeekTsv(), ZeekJson(), SuricataEve(), EcsJson(), ZscalerNss(), CloudflareGateway(),
-    UmbrellaDns(), NetskopeTransactions(), UmbrellaProxy(), W3cExtended(), CefEvents(),
-    LeefEvents(), PanOsCsv(), FortiGateKv(), SophosFirewall(),
-    BlueCoatKv(), SkyhighKv(), InfobloxNios(), BindQuery(), UnboundQuery(), WindowsDnsDebug(),
-    DnsmasqQuery(), CiscoWsaAccess(), SquidNative(),
+    BroadcomCloudSwg(), PanOsJson(), UmbrellaIp(), UmbrellaDns(), NetskopeTransactions(),
+    UmbrellaProxy(), W3cExtended(), IisNative(), CefEvents(), LeefEvents(), PanOsCsv(),
+    FortiGateKv(), SophosFirewall(), OlfeoAccess(), ProxifierLog(), BlueCoatKv(), SkyhighKv(),
+    InfobloxNios(), BindQuery(), UnboundQuery(), WindowsDnsDebug(), DnsmasqQuery(),
+    CiscoWsaAccess(), SquidNative(),
 ):  # fmt: skip
     register(_fmt)
 

@@ -62,8 +62,9 @@ def _mixture(head: list[str], formats: dict[str, LogFormat]) -> Detection | None
 
     A format claims the lines it reads and those it passes over as its own
     non-events (a FortiGate system event, a CEF record of a login); it must read
-    at least one line, so a format that merely passes over foreign lines does
-    not join.
+    at least one line, so a format that passes over every line it does not know
+    (the Windows DNS debug log passes over anything but its packet lines) cannot
+    join any mixture and hide another format's bad lines.
     """
     pending, parts, passed_over = _frame(head), [], set()
     for fmt in formats.values():
