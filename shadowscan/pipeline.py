@@ -27,6 +27,7 @@ from shadowscan.ingest.reader import (
     head_lines,
     read_chunks,
     read_head,
+    replay_lines,
 )
 from shadowscan.ingest.resume import SETTLE_SECONDS, resume_point
 from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
@@ -124,6 +125,11 @@ def _ingest_file(store, log: _Log, fmt, position, options, matcher, hosts, progr
         log.raw, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
     )
     ctx = _context(log.st, timezone, year)
+    if start > 0 and fmt.replay is not None:  # the header and directives already read
+        replayed = replay_lines(log.raw, start, fmt.replay)
+        _parse(
+            fmt, pl.DataFrame({"source_line": [0] * len(replayed), "line": replayed}), ctx, result
+        )
     parsed = _events(chunks, fmt, ctx, hosts, result, progress)
     for group in _commit_groups(parsed, start, line, commit_bytes):
         _commit(store, group, log, position, matcher, result)

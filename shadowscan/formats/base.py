@@ -45,6 +45,11 @@ class LogFormat:
     samples: ClassVar[tuple[str, ...]]
     #: Event fields this format can fill (beyond time and host): what its logs can tell.
     fills: ClassVar[tuple[str, ...]] = ()
+    #: What a read resuming mid-file replays first, because later lines depend on
+    #: it: None (every line stands alone), `b""` (the file's first line, a header
+    #: row) or a prefix such as `b"#"` (the first line and every earlier line that
+    #: starts with it: W3C and Zeek directives, which may change the layout mid-file).
+    replay: ClassVar[bytes | None] = None
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         raise NotImplementedError

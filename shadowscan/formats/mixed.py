@@ -32,6 +32,8 @@ class MixedFormat(LogFormat):
         self.name = "+".join(fmt.name for fmt in parts)
         self.samples = tuple(line for fmt in parts for line in fmt.samples)
         self.fills = tuple(dict.fromkeys(field for fmt in parts for field in fmt.fills))
+        replays = [fmt.replay for fmt in parts if fmt.replay is not None]
+        self.replay = max(replays, key=len) if replays else None  # b"#" covers b"" too
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         contexts = ctx.state.setdefault(self.name, {})

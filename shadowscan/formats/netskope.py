@@ -140,6 +140,7 @@ POST https - "Mozilla/5.0 (Windows NT 10.0)" … 200 - chatgpt.com chatgpt.com \
     """
 
     name = "netskope"
+    replay = b"#"  # #Fields, or a header row first
     title = "Netskope web transaction events (Log Streaming)"
     fills = (
         "client_ip", "user", "port", "method", "url_path", "status", "action", "bytes_out",

@@ -57,6 +57,7 @@ class W3cExtended(LogFormat):
     """
 
     name = "w3c"
+    replay = b"#"  # #Fields and #Date may come anywhere
     title = "W3C extended log (ProxySG, TMG/IIS, Forcepoint)"
     fills = (
         "client_ip", "user", "port", "method", "url_path", "status", "action", "bytes_out",

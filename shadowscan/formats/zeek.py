@@ -51,6 +51,7 @@ class ZeekTsv(LogFormat):
     """
 
     name = "zeek-tsv"
+    replay = b"#"  # the #fields and #separator headers
     title = "Zeek dns.log / http.log / ssl.log (TSV)"
     fills = (
         "client_ip", "user", "port", "method", "url_path", "status", "bytes_out", "bytes_in",

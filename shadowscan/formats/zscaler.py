@@ -76,6 +76,7 @@ class ZscalerNss(LogFormat):
     """
 
     name = "zscaler"
+    replay = b""  # a CSV/TSV feed's header row
     title = "Zscaler NSS web feed (JSON, CSV, TSV)"
     fills = (
         "client_ip", "user", "method", "url_path", "status", "action", "bytes_out", "bytes_in",

@@ -274,6 +274,45 @@ def count_lines(source: Source, start: int, end: int) -> int:
     return lines
 
 
+def replay_lines(source: Source, end: int, prefix: bytes) -> list[str]:
+    """The file's first line and, for a non-empty `prefix`, every later line before
+    decompressed byte `end` that starts with it: what a resumed read replays.
+
+    The prefix is searched for with `bytes.find` after each newline, so scanning
+    a large file's read part costs about as much as reading it.
+    """
+    first = read_head(source, min(end, 64 << 10)).split(b"\n", 1)[0]
+    found = [first] if first else []
+    if prefix:
+        found += _lines_starting(source, end, b"\n" + prefix)
+    return [line.decode("utf-8", errors="replace").rstrip("\r") for line in found]
+
+
+def _lines_starting(source: Source, end: int, needle: bytes) -> list[bytes]:
+    """Lines (after the first) before byte `end` that follow a `needle` newline."""
+    found, carry, done = [], b"", 0
+    with opened(source) as raw:
+        stream = _stream(raw)
+        while done < end:
+            try:
+                data = stream.read(min(CHUNK_BYTES, end - done))
+            except _BROKEN_STREAM:
+                break
+            if not data:
+                break
+            done += len(data)
+            block, at = carry + data, 0
+            while (at := block.find(needle, at)) >= 0:
+                stop = block.find(b"\n", at + 1)
+                if stop < 0:
+                    break
+                found.append(block[at + 1 : stop])
+                at = stop
+            cut = block.rfind(b"\n")
+            carry = block[cut:] if at < 0 else block[at:]
+    return found
+
+
 def read_head(source: Source, size: int) -> bytes:
     """The first `size` decompressed bytes of a file (fewer if it is shorter)."""
     with opened(source) as raw:
