@@ -24,7 +24,7 @@ _CSV_FIELD = r'(?:"(?:[^"]|"")*"|[^,]*)(?:,|$)'
 _HIGH_RES = r",(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)),"
 #: 0-based positions from the PAN-OS 10.x/11.x "Traffic/Threat Log Fields" tables.
 _RECEIVE, _TYPE, _SUBTYPE, _GENERATED = 1, 3, 4, 6
-_SRC, _SRC_USER, _DST_PORT, _ACTION = 7, 12, 25, 30
+_SRC, _DST, _SRC_USER, _DST_PORT, _ACTION = 7, 8, 12, 25, 30
 _BYTES_SENT, _BYTES_RECEIVED = 32, 33  # TRAFFIC
 _URL, _USER_AGENT, _HTTP_METHOD = 31, 46, 63  # THREAT
 _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%y %H:%M:%S")
@@ -33,8 +33,9 @@ _TIME_FORMATS = ("%Y/%m/%d %H:%M:%S", "%m/%d/%y %H:%M", "%m/%d/%Y %H:%M", "%m/%d
 class PanOsCsv(LogFormat):
     """PAN-OS firewall (and Prisma Access) syslog in the default CSV layout.
 
-    Reads TRAFFIC logs as flows (source, user, destination port, action, bytes
-    sent as upload and received as download; a flow has no host name) and
+    Reads TRAFFIC logs as flows (source, user, destination address as the host,
+    as `umbrella-ip` and `panos-json` give it, port, action, bytes sent as
+    upload and received as download) and
     URL-filtering THREAT logs (`THREAT,url`) as HTTP requests to the logged URL,
     usually without scheme (`chatgpt.com/backend-api/…`), with the User-Agent
     and method. Other log types (SYSTEM, CONFIG, USERID, GLOBALPROTECT,
@@ -129,8 +130,8 @@ def _time(ctx: ParseContext) -> pl.Expr:
 
 #: The CSV fields read, by position.
 _WANTED = {
-    "received": _RECEIVE, "generated": _GENERATED, "src": _SRC, "src_user": _SRC_USER,
-    "dst_port": _DST_PORT, "pan_action": _ACTION, "bytes_sent": _BYTES_SENT,
+    "received": _RECEIVE, "generated": _GENERATED, "src": _SRC, "dst": _DST,
+    "src_user": _SRC_USER, "dst_port": _DST_PORT, "pan_action": _ACTION, "bytes_sent": _BYTES_SENT,
     "bytes_received": _BYTES_RECEIVED, "url": _URL, "user_agent": _USER_AGENT,
     "http_method": _HTTP_METHOD,
 }  # fmt: skip
@@ -173,7 +174,7 @@ def _events(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         c("src").alias("client_ip"),
         # PAN-OS writes the X-Forwarded-For address there when it maps no user.
         pl.when(~user.str.starts_with("x-fwd-for:")).then(user).alias("user_raw"),
-        pl.when(http).then(url_host).alias("host_raw"),
+        pl.when(http).then(url_host).when(flow).then(c("dst")).alias("host_raw"),
         to_int(c("dst_port"), pl.Int32).alias("port"),
         pl.when(http).then(c("http_method").str.to_uppercase()).alias("method"),
         pl.when(http).then(url_path).alias("url_path"),

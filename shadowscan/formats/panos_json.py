@@ -6,10 +6,10 @@ JSON object keyed by its documented "HTTPS field names" (`LogType`,
 `SourceAddress`, `URL`, …). The records are those of the PAN-OS CSV that
 `panos` reads, so they are mapped alike: the same two kinds kept, the same
 preference for the high-resolution time (one firewall's events then carry the
-same time whichever way they travel), the same verdicts. One difference: a
-TRAFFIC record names no host, and where `panos` leaves a flow without one,
-this format gives the destination address, as `umbrella-ip` does, so that
-sessions to an AI service's own addresses stay visible in the store.
+same time whichever way they travel), the same verdicts, and a TRAFFIC
+record, which names no host, has its destination address as the host (as
+`umbrella-ip` too), so that sessions to an AI service's own addresses stay
+visible in the store.
 """
 
 from __future__ import annotations

@@ -56,8 +56,9 @@ def test_url_and_traffic_fields():
     )  # fmt: skip
     assert url["user_agent"] == "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"
     assert (url["bytes_out"], url["bytes_in"]) == (None, None)
+    # A TRAFFIC record names no host: its destination address stands in (as panos-json).
     assert (flow["event_kind"], flow["host_raw"], flow["url_path"], flow["user_agent"]) == (
-        "flow", None, None, None,
+        "flow", "160.79.104.10", None, None,
     )  # fmt: skip
     assert (flow["bytes_out"], flow["bytes_in"], flow["user_raw"]) == (1804, 9342, "acme\\bob")
 
@@ -88,7 +89,7 @@ def test_quoted_fields_ipv6_short_dates_crlf_and_syslog_variants():
         traffic(user="x-fwd-for: 11.22.33.44"),
     ]
     out = parse(PAN, lines)
-    assert out["host_raw"].to_list() == ["claude.ai", None, None, None]
+    assert out["host_raw"].to_list() == ["claude.ai"] + ["160.79.104.10"] * 3
     assert out["url_path"][0] == '/api/x?a=1,b="2"'
     assert out["client_ip"].to_list()[1] == "2001:db8::9"
     assert out["ts"][2] == datetime(2019, 9, 16, 10, tzinfo=UTC)
