@@ -17,6 +17,7 @@ import polars as pl
 from shadowscan.enrich.hosts import HostTable
 from shadowscan.errors import InputError
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
+from shadowscan.formats.mapped import MappedFormat
 from shadowscan.formats.mixed import MixedFormat
 from shadowscan.ingest.detect import detect
 from shadowscan.ingest.discover import discover
@@ -49,7 +50,7 @@ def ingest(
     paths: list[str | Path],
     store: EventStore,
     *,
-    log_format: str | None = None,
+    log_format: str | MappedFormat | None = None,
     timezone: str = "UTC",
     year: int | None = None,
     progress: Progress | None = None,
@@ -163,9 +164,14 @@ def _context(st: os.stat_result, timezone: str, year: int | None) -> ParseContex
     return ParseContext(timezone=timezone, year=year, modified=modified)
 
 
-def choose_format(source: Source, forced: str | None) -> tuple[LogFormat | None, str]:
-    """The forced format (`a,b`: a file mixing those, tried in that order), or the one
-    detected from the file's first lines."""
+def choose_format(
+    source: Source, forced: str | MappedFormat | None
+) -> tuple[LogFormat | None, str]:
+    """The forced format (`a,b`: a file mixing those, tried in that order; a mapping's
+    format if the file has its columns), or the one detected from the file's first lines."""
+    if isinstance(forced, MappedFormat):
+        reason = forced.check(head_lines(source))
+        return (None, reason) if reason else (forced, "")
     if forced:
         parts = [FORMATS[name] for name in forced.split(",")]
         return (parts[0] if len(parts) == 1 else MixedFormat(parts)), ""

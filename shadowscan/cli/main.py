@@ -38,6 +38,8 @@ from shadowscan.cli.rules import rules
 from shadowscan.cli.store import compact, prune, status
 from shadowscan.errors import UsageError
 from shadowscan.formats import FORMATS
+from shadowscan.formats.mapped import MappedFormat
+from shadowscan.formats.mapping import load_mapping
 from shadowscan.pipeline import ingest as run_ingest
 from shadowscan.report import candidates
 from shadowscan.report import export as exporter
@@ -72,6 +74,13 @@ def _format_names(value: str | None) -> str | None:
     callback=lambda ctx, param, value: _format_names(value),
     help="Skip detection: a format name, or NAME,NAME… for a file mixing them line by line.",
 )
+@click.option(
+    "--map",
+    "mapping",
+    metavar="FIELD=COLUMN,…|FILE.toml",
+    help="Read CSV or JSON-lines files through this mapping of event fields to their "
+    "columns (ts, host or url required), e.g. ts=Time,host=Domain,user=User,client_ip=Src.",
+)
 @timezone_option
 @click.option(
     "--year",
@@ -96,7 +105,17 @@ def _format_names(value: str | None) -> str | None:
 @rules_option
 @config_option
 def ingest(
-    paths, store, log_format, timezone, year, quiet, reingest, commit_mb, rules_dirs, config
+    paths,
+    store,
+    log_format,
+    mapping,
+    timezone,
+    year,
+    quiet,
+    reingest,
+    commit_mb,
+    rules_dirs,
+    config,
 ) -> None:
     """Read what is new in log files and folders (recursively, compressed or not).
 
@@ -104,13 +123,16 @@ def ingest(
     a log renamed or compressed by rotation is not read again.
     """
     _check_timezone(timezone)
+    if mapping and log_format:
+        raise UsageError("--map and --log-format cannot be used together.")
+    forced = MappedFormat(load_mapping(mapping)) if mapping else log_format
     target = open_store(store, must_exist=False)
     err = Console(stderr=True)
     with ingest_progress(paths, err, enabled=not quiet) as progress:
         summary = run_ingest(
             list(paths),
             target,
-            log_format=log_format,
+            log_format=forced,
             timezone=timezone,
             year=year,
             progress=progress,

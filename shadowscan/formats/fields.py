@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from shadowscan.schema import UTC_MICROS
@@ -101,7 +103,7 @@ def quoted_fields(lines: pl.Series, width: int, separator: str = ",") -> pl.Data
 
 def _split_each(lines: pl.Series, names: list[str], separator: str) -> pl.DataFrame:
     """Split each line alone: quoted fields (`""` is a quote) or bare ones."""
-    sep = "\\t" if separator == "\t" else separator
+    sep = "\\t" if separator == "\t" else re.escape(separator)  # `|` must not mean "or"
     pattern = f'(?:^|{sep})(?:"(?:[^"]|"")*"|[^{sep}"]*)'
     cells = lines.to_frame("line").select(pl.col("line").str.extract_all(pattern).alias("cells"))
 
