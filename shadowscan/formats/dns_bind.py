@@ -86,7 +86,9 @@ class BindQuery(LogFormat):
         return any_line_matches(_CLIENT_LINE, head)
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        staged = _messages(chunk).with_columns(_kind(self.read_cef).alias("kind"))
+        # Materialised once: the events and the foreign lines both start from it, and
+        # two plans collected apart would each cut every line again.
+        staged = _messages(chunk).with_columns(_kind(self.read_cef).alias("kind")).collect().lazy()
         foreign = staged.filter(pl.col("kind").is_null() & ~_from_named())
         staged = staged.filter(pl.col("kind").is_not_null())
         staged = per_unique(staged, "header", _header_time(ctx), "header_ts")

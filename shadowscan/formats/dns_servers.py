@@ -159,6 +159,8 @@ class DnsmasqQuery(LogFormat):
             .with_columns(clean_line())
             .with_columns(unwrap(pl.col("line")).alias("u"))
             .with_columns(msg.alias("msg"))
+            .collect()  # once: queries, outcomes and foreign lines all start from it
+            .lazy()
         )
         queries = lines.filter(pl.col("msg").str.starts_with("query[")).select(
             "i",
@@ -257,7 +259,7 @@ class UnboundQuery(LogFormat):
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         line = clean_line()
         parts = line.str.extract_groups(_UNBOUND_LINE)
-        lines = chunk.lazy().select("source_line", line.alias("line"), parts.alias("p"))
+        lines = chunk.select("source_line", line.alias("line"), parts.alias("p")).lazy()
         foreign = lines.filter(pl.col("p").struct.field("level").is_null())
         staged = (
             lines.filter(pl.col("p").struct.field("level").is_in(["info", "query", "reply"]))
