@@ -127,16 +127,23 @@ def _ingest_file(store, log: _Log, fmt, position, options, matcher, hosts, progr
     )
     ctx = _context(log.st, timezone, year)
     if start > 0 and fmt.replay is not None:  # the header and directives already read
-        replayed = replay_lines(log.raw, start, fmt.replay)
-        _parse(
-            fmt, pl.DataFrame({"source_line": [0] * len(replayed), "line": replayed}), ctx, result
-        )
+        _replay(fmt, replay_lines(log.raw, start, fmt.replay), ctx, result)
     parsed = _events(chunks, fmt, ctx, hosts, result, progress)
     for group in _commit_groups(parsed, start, line, commit_bytes):
         _commit(store, group, log, position, matcher, result)
     if not result.commits:
         _remember(store, result, log, position, start, line)
     return result
+
+
+def _replay(fmt: LogFormat, lines: list[str], ctx: ParseContext, result: FileResult) -> None:
+    """Feed lines already read through the parser for the state they set; rows discarded."""
+    if lines:
+        frame = pl.DataFrame(
+            {"source_line": [0] * len(lines), "line": lines},
+            schema={"source_line": pl.Int64, "line": pl.String},
+        )
+        _parse(fmt, frame, ctx, result)
 
 
 def parse_file(

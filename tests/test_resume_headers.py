@@ -95,3 +95,6 @@ def test_replay_lines_finds_directives_across_read_blocks(tmp_path, monkeypatch,
     crlf = tmp_path / "crlf.log"
     crlf.write_bytes(b"h1,h2\r\n1,2\r\n#x\r\n3,4\r\n")
     assert replay_lines(crlf, 20, b"#") == ["h1,h2", "#x"]
+    blank = tmp_path / "blank.log"
+    blank.write_bytes(b"\n#x\n \n#\t\ndata\n")
+    assert replay_lines(blank, 13, b"#") == ["#x", "#\t"]  # the blank first line dropped

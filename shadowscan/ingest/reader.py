@@ -285,7 +285,8 @@ def replay_lines(source: Source, end: int, prefix: bytes) -> list[str]:
     found = [first] if first else []
     if prefix:
         found += _lines_starting(source, end, b"\n" + prefix)
-    return [line.decode("utf-8", errors="replace").rstrip("\r") for line in found]
+    lines = (line.decode("utf-8", errors="replace").rstrip("\r") for line in found)
+    return [line for line in lines if line.strip()]  # parsers never see blank lines
 
 
 def _lines_starting(source: Source, end: int, needle: bytes) -> list[bytes]:
