@@ -9,6 +9,7 @@ line before failing, so a rule author fixes them all in one pass.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,8 +58,12 @@ class Catalogue:
 
 
 def default_rules_dir() -> Path:
-    """`rules/` at the repository root (installed in editable mode or run from a checkout)."""
-    return Path(__file__).resolve().parents[2] / "rules"
+    """The bundled catalogue: package data `shadowscan.catalogue`, built from `rules/`.
+
+    An editable install maps the package to the checkout's `rules/`, so an edit
+    there is live; a wheel carries a copy.
+    """
+    return Path(str(resources.files("shadowscan.catalogue")))
 
 
 def rule_dirs(extra: Iterable[Path] = ()) -> list[Path]:

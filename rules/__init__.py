@@ -1,0 +1,1 @@
+"""The bundled AI service catalogue, installed as the package `shadowscan.catalogue`."""
