@@ -91,6 +91,62 @@ def test_a_mistake_is_one_clear_error(tmp_path, text, message):
     with pytest.raises(PolicyError) as caught:
         _policy(tmp_path, text, files)
     assert message in f"{caught.value.message} {caught.value.hint}"
+    assert caught.value.hint, "every policy error says what to do next"
+    assert caught.value.message.count(str(tmp_path)) <= 1, "the path is named once"
+
+
+GRANT = '[[sanctioned]]\nservice = "chatgpt"\nseats = "seats.csv"\n'
+
+
+@pytest.mark.parametrize(
+    ("seats", "extra", "holders"),
+    [
+        (
+            "Name,Email,Role\nAlice A,alice@acme.example,admin\nBob B,bob@acme.example,member\n",
+            "",
+            ["alice", "bob"],
+        ),
+        ("EMAIL;Name\nalice@acme.example;Alice\n", "", ["alice"]),  # semicolons, any case
+        ("\ufeffUser Name,Seat\nACME\\carol,1\n", "", ["carol"]),  # BOM, spaced name
+        ("alice\nbob\n", "", ["alice", "bob"]),  # a plain one-column list
+        ("user\nalice\n", "", ["alice"]),  # the same with its header
+        ("Name,Mail Address\nAlice,alice@acme.example\n", 'column = "mail address"\n', ["alice"]),
+        ("user\n", "", []),  # header only: no seats
+    ],
+)
+def test_a_seat_export_is_read_by_its_header(tmp_path, seats, extra, holders):
+    policy = _policy(tmp_path, GRANT + extra, {"seats.csv": seats})
+    assert sorted(policy.grants[0].seats["user"].to_list()) == holders
+
+
+@pytest.mark.parametrize(
+    ("seats", "extra", "message"),
+    [
+        ("Name,Role\nAlice,admin\n", "", "cannot tell which column of the seat list"),
+        ("alice,2026-01-01\nbob,2026-02-01\n", "", "columns: 'alice', '2026-01-01'"),
+        ("Name,Email\nA,a@x\n", 'column = "Login"\n', "has no column 'Login'"),
+        ("user\nalice\n", "column = 3\n", "column must be a header name"),
+        ("", "", "is empty"),
+    ],
+)
+def test_a_seat_file_that_cannot_be_read_unambiguously_is_refused(tmp_path, seats, extra, message):
+    with pytest.raises(PolicyError) as caught:
+        _policy(tmp_path, GRANT + extra, {"seats.csv": seats})
+    assert message in caught.value.message
+    assert caught.value.hint
+
+
+def test_directory_and_leases_find_their_user_column_by_name(tmp_path):
+    policy = _policy(
+        tmp_path,
+        '[directory]\nfile = "dir.csv"\n[identity]\nip_map = "dhcp.csv"\ncolumn = "Owner"\n',
+        {
+            "dir.csv": "Display Name,E-mail,Department\nAlice,alice@acme.example,Sales\n",
+            "dhcp.csv": "IP,Owner,Start,End\n10.0.0.9,ACME\\dave,2026-11-01T00:00:00Z,\n",
+        },
+    )
+    assert policy.directory.select("user", "department").rows() == [("alice", "Sales")]
+    assert policy.ip_map.row(0)[:2] == ("10.0.0.9", "dave")
 
 
 def _events(rows) -> pl.DataFrame:

@@ -23,11 +23,12 @@ CONFIG_ENV = "SHADOWSCAN_CONFIG"
 DEFAULT_NAME = "shadowscan.toml"
 KEYS = {
     "organization": {"name", "headcount"},
-    "directory": {"file"},
-    "identity": {"ip_map"},
+    "directory": {"file", "column"},
+    "identity": {"ip_map", "column"},
     "rules": {"dirs"},
 }
-GRANT_KEYS = {"service", "plan", "seats", "departments", "everyone"}
+GRANT_KEYS = {"service", "plan", "seats", "column", "departments", "everyone"}
+SEE = "fixtures/org/shadowscan.toml and the README's policy section show every key."
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,20 @@ def read_config(path: Path | None) -> dict:
         with open(path, "rb") as f:
             doc = tomllib.load(f)
     except FileNotFoundError:
-        raise PolicyError(f"no policy file at {path}.", hint="Check --config.") from None
+        raise PolicyError(
+            f"no policy file at {path}.",
+            hint="Check --config or $SHADOWSCAN_CONFIG; without a policy, leave both out.",
+        ) from None
     except OSError as exc:
-        raise PolicyError(f"cannot read the policy file {path}: {exc.strerror}.") from None
+        raise PolicyError(
+            f"cannot read the policy file {path}: {exc.strerror}.",
+            hint="Check its permissions.",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path} is not valid TOML: {exc}.") from None
+        raise PolicyError(
+            f"{path} is not valid TOML: {exc}.",
+            hint='Strings need quotes (service = "chatgpt"); each grant is a [[sanctioned]] table.',
+        ) from None
     _check_keys(path, doc)
     return doc
 
@@ -90,7 +100,9 @@ def read_config(path: Path | None) -> dict:
 def rules_dirs(path: Path | None, doc: dict) -> tuple[Path, ...]:
     dirs = doc.get("rules", {}).get("dirs", [])
     if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
-        raise PolicyError(f"{path}: [rules] dirs must be a list of folder paths.")
+        raise PolicyError(
+            f"{path}: [rules] dirs must be a list of folder paths.", hint='dirs = ["rules-local"]'
+        )
     return tuple(_relative(path, d) for d in dirs)
 
 
@@ -106,13 +118,22 @@ def load_policy(path: Path | None, doc: dict, catalogue: Catalogue) -> Policy:
     org = doc.get("organization", {})
     headcount = org.get("headcount")
     if headcount is not None and (not isinstance(headcount, int) or headcount < 1):
-        raise PolicyError(f"{path}: [organization] headcount must be a positive whole number.")
+        raise PolicyError(
+            f"{path}: [organization] headcount must be a positive whole number.",
+            hint="headcount = 1200, without quotes.",
+        )
     directory = None
     if "directory" in doc:
-        directory = read_directory(_file(path, doc["directory"], "directory", "file"))
+        table = doc["directory"]
+        directory = read_directory(
+            _file(path, table, "directory", "file"), _column(path, table, "[directory]")
+        )
     ip_map = None
     if "ip_map" in doc.get("identity", {}):
-        ip_map = read_ip_map(_file(path, doc["identity"], "identity", "ip_map"))
+        table = doc["identity"]
+        ip_map = read_ip_map(
+            _file(path, table, "identity", "ip_map"), _column(path, table, "[identity]")
+        )
     grants = tuple(_grant(path, entry, catalogue, directory) for entry in _entries(path, doc))
     notes = []
     if ip_map is None:
@@ -149,7 +170,7 @@ def _check_keys(path: Path, doc: dict) -> None:
                 hint=f"Known: {', '.join([*KEYS, 'sanctioned'])}.",
             )
         if not isinstance(value, dict):
-            raise PolicyError(f"{path}: [{table}] must be a table.")
+            raise PolicyError(f"{path}: [{table}] must be a table.", hint=SEE)
         unknown = sorted(set(value) - KEYS[table])
         if unknown:
             raise PolicyError(
@@ -161,7 +182,9 @@ def _check_keys(path: Path, doc: dict) -> None:
 def _entries(path: Path, doc: dict) -> list[dict]:
     entries = doc.get("sanctioned", [])
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise PolicyError(f"{path}: write each sanctioned service as a [[sanctioned]] table.")
+        raise PolicyError(
+            f"{path}: write each sanctioned service as a [[sanctioned]] table.", hint=SEE
+        )
     return entries
 
 
@@ -180,19 +203,29 @@ def _grant(path: Path, entry: dict, catalogue: Catalogue, directory) -> Grant:
         raise PolicyError(f"{where} is not in the catalogue.", hint=hint)
     given = [k for k in ("seats", "departments", "everyone") if k in entry]
     if len(given) != 1:
-        raise PolicyError(f"{where}: give exactly one of seats, departments or everyone.")
+        raise PolicyError(
+            f"{where}: give exactly one of seats, departments or everyone.",
+            hint="Split a service bought two ways into two [[sanctioned]] tables.",
+        )
     plan = entry.get("plan")
     if given == ["seats"]:
         file = _relative(path, entry["seats"])
-        return Grant(service_id, "seats", plan, read_seats(file), source=str(entry["seats"]))
+        seats = read_seats(file, _column(path, entry, f"[[sanctioned]] {raw_id!r}"))
+        return Grant(service_id, "seats", plan, seats, source=str(entry["seats"]))
     if given == ["departments"]:
         departments = entry["departments"]
         if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
-            raise PolicyError(f"{where}: departments must be a list of names.")
+            raise PolicyError(
+                f"{where}: departments must be a list of names.", hint='departments = ["Legal"]'
+            )
         if directory is not None:
             missing = sorted(set(departments) - set(directory["department"].drop_nulls()))
             if missing:
-                raise PolicyError(f"{where}: department {missing[0]!r} is not in the directory.")
+                raise PolicyError(
+                    f"{where}: department {missing[0]!r} is not in the directory.",
+                    hint="Departments present: "
+                    + ", ".join(sorted(directory["department"].drop_nulls().unique())),
+                )
         return Grant(
             service_id,
             "departments",
@@ -201,15 +234,27 @@ def _grant(path: Path, entry: dict, catalogue: Catalogue, directory) -> Grant:
             source="departments " + ", ".join(departments),
         )
     if entry["everyone"] is not True:
-        raise PolicyError(f"{where}: everyone must be true (or leave it out).")
+        raise PolicyError(
+            f"{where}: everyone must be true (or leave it out).", hint="everyone = true"
+        )
     return Grant(service_id, "everyone", plan, source="everyone")
 
 
 def _file(path: Path, table: dict, name: str, key: str) -> Path:
     value = table.get(key)
     if not isinstance(value, str):
-        raise PolicyError(f'{path}: [{name}] needs {key} = "FILE".')
+        raise PolicyError(
+            f'{path}: [{name}] needs {key} = "FILE".', hint="Paths are relative to the policy file."
+        )
     return _relative(path, value)
+
+
+def _column(path: Path, table: dict, where: str) -> str | None:
+    """The `column` naming a file's user column, when the table gives one."""
+    value = table.get("column")
+    if value is not None and not isinstance(value, str):
+        raise PolicyError(f"{path}: {where} column must be a header name.", hint='column = "Email"')
+    return value
 
 
 def _relative(path: Path, value: str) -> Path:
