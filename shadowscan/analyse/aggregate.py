@@ -7,6 +7,7 @@ today finds last month's use without re-reading any log.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
@@ -48,6 +49,14 @@ class IngestHealth:
 
 
 @dataclass(frozen=True)
+class OutsideUse:
+    before: int
+    after: int
+    first: datetime | None
+    last: datetime | None
+
+
+@dataclass(frozen=True)
 class Report:
     period: Period
     ingest: IngestHealth
@@ -72,6 +81,10 @@ class Report:
     weekly: pl.DataFrame
     events_in_period: int
     ai_events: int
+    #: AI use outside the period: events before and after it, the first and last time
+    outside: OutsideUse
+    #: the oldest and newest stored event (None for an empty store)
+    stored: tuple[datetime, datetime] | None
     notes: list[str]
 
     @property
@@ -108,8 +121,8 @@ def build_report(
     policy: Policy | None = None,
 ) -> Report:
     policy = policy or load_policy(None, {}, catalogue)
-    newest = store.events().select(pl.col("ts").max()).collect().item()
-    period = choose_period(newest, since, until)
+    days = store.days()
+    period = choose_period(days, since, until)
     events = classify(ai_events(store, catalogue, period), policy)
     in_period = store.events().filter(period.filter())
     counts = in_period.select(pl.len(), pl.col("identity").n_unique()).collect().row(0)
@@ -122,6 +135,15 @@ def build_report(
         unused=int(seat_table.filter(pl.col("kind") == "seats")["unused"].sum()),
     )
     service_table = gap.services(events)
+    outside = _outside(store, catalogue, period)
+    seen_before = outside.filter(pl.col("before") > 0)["service_id"]
+    use_outside = OutsideUse(
+        int(outside["before"].sum()),
+        int(outside["after"].sum()),
+        outside["first"].min(),
+        outside["last"].max(),
+    )
+    stored = None if days.is_empty() else (days["first"].min(), days["last"].max())
     return Report(
         period=period,
         ingest=_health(store),
@@ -131,36 +153,73 @@ def build_report(
         departments=gap.departments(events, policy),
         identities=_identities(gap.use_only(events)),
         shadow_identities=gap.shadow_identities(events),
-        new_services=_new_services(store, catalogue, period, service_table),
+        new_services=service_table.filter(
+            (pl.col("users") > 0) & ~pl.col("service_id").is_in(seen_before.implode())
+        ),
         seats=seat_table,
         daily=gap.trend(events, "1d"),
         weekly=gap.trend(events, "1w"),
         events_in_period=counts[0],
         ai_events=events.height,
-        notes=[*policy.notes, *_data_notes(events, head)],
+        outside=use_outside,
+        stored=stored,
+        notes=[
+            *policy.notes,
+            *_period_notes(period, counts[0], stored, use_outside),
+            *_data_notes(events, head),
+        ],
     )
 
 
-def _new_services(
-    store: EventStore, catalogue: Catalogue, period: Period, services: pl.DataFrame
-) -> pl.DataFrame:
-    """Services used in the period that no stored event before it shows."""
+def _outside(store: EventStore, catalogue: Catalogue, period: Period) -> pl.DataFrame:
+    """AI use outside the period, per service with a use signal: before, after, first, last.
+
+    Hosts are matched once each; the few shared hosts that need path rules are
+    matched per distinct path.
+    """
     matcher = HostMatcher(catalogue)
-    before = store.events().filter(pl.col("ts") < period.start)
-    hosts = before.select(pl.col("host").drop_nulls().unique()).collect()["host"]
-    seen = matcher.match_hosts(hosts)
-    shared = (
-        before.filter(pl.col("host").is_in(matcher.path_hosts.implode()))
-        .select("host", "url_path")
-        .unique()
-        .collect()
+    outside = store.events().filter(~period.filter() & pl.col("host").is_not_null())
+    counts = (
+        (pl.col("ts") < period.start).sum().alias("before"),
+        (pl.col("ts") > period.end).sum().alias("after"),
+        pl.col("ts").min().alias("first"),
+        pl.col("ts").max().alias("last"),
     )
-    seen_paths = matcher.match_events(shared).drop_nulls("service_id")
-    old = pl.concat(
-        [seen.select("service_id", "signal"), seen_paths.select("service_id", "signal")]
+    shared = pl.col("host").is_in(matcher.path_hosts.implode())
+    by_host = outside.filter(~shared).group_by("host").agg(*counts).collect()
+    by_path = outside.filter(shared).group_by("host", "url_path").agg(*counts).collect()
+    matched = pl.concat(
+        [
+            by_host.join(matcher.match_hosts(by_host["host"]), on="host"),
+            matcher.match_events(by_path).drop("url_path").drop_nulls("service_id"),
+        ],
+        how="diagonal_relaxed",
     )
-    old = old.filter(pl.col("signal").is_in(USE_SIGNALS))["service_id"].unique()
-    return services.filter((pl.col("users") > 0) & ~pl.col("service_id").is_in(old.implode()))
+    return (
+        matched.filter(pl.col("signal").is_in(USE_SIGNALS))
+        .group_by("service_id")
+        .agg(pl.col("before", "after").sum(), pl.col("first").min(), pl.col("last").max())
+    )
+
+
+def _period_notes(period: Period, events: int, stored, outside: OutsideUse) -> list[str]:
+    """Say when the period misses data: no events at all, or AI use on either side of it."""
+    notes = []
+    if not events:
+        held = "the store holds no events yet"
+        if stored:
+            held = f"the store holds events from {stored[0]:%Y-%m-%d %H:%M} to "
+            held += f"{stored[1]:%Y-%m-%d %H:%M} UTC"
+        notes.append(f"No events in this period; {held}.")
+    if outside.before or outside.after:
+        sides = [f"{n:,} before it" for n in [outside.before] if n] + [
+            f"{n:,} after it" for n in [outside.after] if n
+        ]
+        notes.append(
+            f"AI use outside this period: {' and '.join(sides)} (from {outside.first:%Y-%m-%d} "
+            f"to {outside.last:%Y-%m-%d}); widen --since/--until to see it."
+        )
+    return notes
 
 
 def _data_notes(events: pl.DataFrame, head: gap.Headline) -> list[str]:

@@ -23,8 +23,10 @@ METRICS: dict[str, Callable[[Report], float | None]] = {
     "unused-seats": lambda r: r.headline.unused_seats,
 }
 _CONDITION = re.compile(r"^([a-z-]+)\s*(>=|<=|>|<)\s*([0-9]+(?:\.[0-9]+)?)$")
+#: Conditions without a threshold: each holds or not.
+FLAGS = ("new-service", "no-data")
 HELP = (
-    "new-service, or METRIC>N / >= / < / <= with METRIC one of "
+    "new-service, no-data (no event at all in the period: a dead feed), or METRIC>N / >= / < / <= with METRIC one of "
     + ", ".join(METRICS)
     + " (e.g. shadow-pct>50, upload-mb>100)"
 )
@@ -32,7 +34,7 @@ HELP = (
 
 def check_conditions(text: str) -> str:
     """Validate one `--fail-on` condition (click callback helper)."""
-    if text != "new-service":
+    if text not in FLAGS:
         match = _CONDITION.match(text.strip())
         if not match or match[1] not in METRICS:
             raise UsageError(f"cannot read the condition {text!r}.", hint=f"Use {HELP}.")
@@ -47,6 +49,10 @@ def failed(report: Report, conditions: list[str]) -> list[str]:
             if report.new_services.height:
                 names = ", ".join(report.new_services["service_id"])
                 out.append(f"new-service: {names} first seen in this period")
+            continue
+        if text == "no-data":
+            if not report.events_in_period:
+                out.append("no-data: no event at all in this period")
             continue
         metric, op, limit = _CONDITION.match(text.strip()).groups()
         value = METRICS[metric](report)

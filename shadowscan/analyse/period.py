@@ -1,4 +1,12 @@
-"""Report periods: `--since 7d`, `--until 2025-12-01`, or the 30 days ending at the newest event."""
+"""Report periods: `--since 7d`, `--until 2025-12-01`, or the 30 days ending where the events are.
+
+Logs are often analysed long after they were written, so the default period
+ends at the newest *busy* day of the store, not at now and not at whatever
+single line came last: one year-less syslog line guessed into the wrong year,
+or a device whose clock jumped, must not move the window away from every
+other event. `--since` without `--until` runs up to now, as a cron line
+reading "the last 7 days" means.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,8 @@ import polars as pl
 from shadowscan.errors import UsageError
 
 DEFAULT_DAYS = 30
+#: A day is busy when it holds at least this share of the busiest day's events.
+BUSY_SHARE = 0.01
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -43,10 +53,46 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def choose_period(newest: datetime | None, since: str | None, until: str | None) -> Period:
-    """The period a report covers; without bounds, 30 days up to the newest stored event."""
-    end = parse_when(until) if until else (newest or datetime.now(UTC))
-    start = parse_when(since) if since else end - timedelta(days=DEFAULT_DAYS)
+def choose_period(
+    days: pl.DataFrame, since: str | None, until: str | None, now: datetime | None = None
+) -> Period:
+    """The period a report covers, given the store's `days` (see `default_end`).
+
+    Neither bound: the 30 days up to the default end. `--since` alone: up to
+    now. `--until` alone: the 30 days before it.
+    """
+    now = now or datetime.now(UTC)
+    if until:
+        end = parse_when(until, now)
+    elif since:
+        end = now
+    else:
+        end = default_end(days) or now
+    start = parse_when(since, now) if since else end - timedelta(days=DEFAULT_DAYS)
     if start > end:
-        raise UsageError("the period starts after it ends.", hint="Check --since and --until.")
+        given = "--until" if until else "now"
+        raise UsageError(
+            f"the period starts ({start:%Y-%m-%d %H:%M}) after it ends ({end:%Y-%m-%d %H:%M}, "
+            f"{given}).",
+            hint="Check --since and --until.",
+        )
     return Period(start, end)
+
+
+def default_end(days: pl.DataFrame) -> datetime | None:
+    """The newest event of the newest busy day, or of the day just after one.
+
+    `days` has one row per day with events: `day`, `events`, `last` (its newest
+    time). A day is busy when it holds at least 1% of the busiest day's events;
+    the day after a busy one counts too, so a log rotated shortly after
+    midnight still ends the period. A store too small to tell (no day of 100
+    events) ends at its newest event.
+    """
+    if days.is_empty():
+        return None
+    busy = days.filter(pl.col("events") >= BUSY_SHARE * pl.col("events").max())["day"]
+    after_busy = busy + timedelta(days=1)
+    chosen = days.filter(
+        pl.col("day").is_in(busy.implode()) | pl.col("day").is_in(after_busy.implode())
+    )
+    return chosen["last"].max()

@@ -10,7 +10,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-import polars as pl
 from rich.console import Console
 from rich.table import Table
 
@@ -18,7 +17,7 @@ from shadowscan import __version__
 from shadowscan.analyse.aggregate import ai_events
 from shadowscan.analyse.classify import classify
 from shadowscan.analyse.discover import discover as find_candidates
-from shadowscan.analyse.period import Period, choose_period
+from shadowscan.analyse.period import choose_period
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store
 from shadowscan.cli.errors import ErrorBoundaryGroup, run
 from shadowscan.cli.options import (
@@ -197,11 +196,14 @@ def watch(paths, store, interval, timezone, rules_dirs, config) -> None:
 @config_option
 @pseudonym_options
 def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, key_file) -> None:
-    """One record per AI-matched event, classified against the policy: JSONL, CSV or Parquet."""
+    """One record per AI-matched event, classified against the policy: JSONL, CSV or Parquet.
+
+    The period is the report's: without --since/--until, the 30 days ending at
+    the newest busy day of the store; --since alone runs up to now.
+    """
     events = open_store(store)
     key = load_key(key_file) if pseudonymize else None
-    newest = events.events().select("ts").max().collect().item()
-    period = choose_period(newest, since, until) if (since or until) else Period.everything()
+    period = choose_period(events.days(), since, until)
     catalogue, policy = catalogue_and_policy(config, rules_dirs)
     frame = exporter.export_frame(classify(ai_events(events, catalogue, period), policy), key)
     if fmt == "parquet" and output is None:
@@ -230,8 +232,7 @@ def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, k
 def discover(store, since, until, min_identities, limit, fmt, output, rules_dirs, config) -> None:
     """Hosts no rule knows that look like AI use: API path shapes, AI-like names, co-visits."""
     events = open_store(store)
-    newest = events.events().select(pl.col("ts").max()).collect().item()
-    period = choose_period(newest, since, until)
+    period = choose_period(events.days(), since, until)
     catalogue, _ = catalogue_and_policy(config, rules_dirs)
     found = find_candidates(events, catalogue, period, min_identities=min_identities, limit=limit)
     if fmt == "json":

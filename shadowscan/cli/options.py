@@ -15,8 +15,14 @@ store_option = click.option(
 timezone_option = click.option(
     "--timezone", default="UTC", show_default=True, help="Zone of local log times."
 )
-since_option = click.option("--since", help="Start: 7d, 24h, 2025-12-01 or an ISO time.")
-until_option = click.option("--until", help="End, same forms [default: newest event].")
+since_option = click.option(
+    "--since",
+    help="Start: 7d, 24h, 2025-12-01 or an ISO time [default: 30 days before the end].",
+)
+until_option = click.option(
+    "--until",
+    help="End, same forms [default: now with --since, else the newest busy day's last event].",
+)
 output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
 )

@@ -71,7 +71,9 @@ def _fail_on(ctx, param, values: tuple[str, ...]) -> list[str]:
     metavar="CONDITION",
     help=f"Exit 3 when it holds: {FAIL_ON_HELP}. Repeatable.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Do not print the conditions that held.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="The conditions that held on one line, for a mail subject."
+)
 @click.pass_context
 def report(
     ctx,
@@ -97,9 +99,9 @@ def report(
     _render(result, fmt, output, events, policy.files)
     held = failed(result, fail_on)
     if held:
-        if not quiet:
-            for text in held:
-                Console(stderr=True).print(Text(f"fail-on: {text}"))
+        lines = ["; ".join(held)] if quiet else held
+        for text in lines:
+            Console(stderr=True).print(Text(f"fail-on: {text}"), soft_wrap=True)
         ctx.exit(EXIT_CONDITION)
 
 
@@ -135,8 +137,7 @@ def explain(identity, store, since, until, rules_dirs, config, fmt) -> None:
     """Why IDENTITY is classified as it is: per service, the reason and the evidence lines."""
     events = open_store(store)
     catalogue, policy = catalogue_and_policy(config, rules_dirs)
-    newest = events.events().select(pl.col("ts").max()).collect().item()
-    period = choose_period(newest, since, until)
+    period = choose_period(events.days(), since, until)
     canonical = pl.select(user_expr(pl.lit(identity))).item() or identity
     classified = classify(ai_events(events, catalogue, period), policy)
     mine = classified.filter(

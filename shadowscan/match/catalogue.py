@@ -9,9 +9,9 @@ line before failing, so a rule author fixes them all in one pass.
 from __future__ import annotations
 
 import os
-from importlib import resources
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from shadowscan.errors import RuleError

@@ -48,6 +48,16 @@ def to_json(report: Report) -> str:
         "generator": f"shadowscan {__version__}",
         "organization": report.headline.organization,
         "period": {"start": iso(report.period.start), "end": iso(report.period.end)},
+        "stored": {
+            "first": iso(report.stored[0]) if report.stored else None,
+            "last": iso(report.stored[1]) if report.stored else None,
+        },
+        "ai_use_outside_period": {
+            "events_before": report.outside.before,
+            "events_after": report.outside.after,
+            "first": iso(report.outside.first),
+            "last": iso(report.outside.last),
+        },
         "ingest": {"files": h.files, "lines": h.lines, "events": h.events, "rejected": h.rejected},
         "totals": {
             "events_in_period": report.events_in_period,

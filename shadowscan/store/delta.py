@@ -189,6 +189,20 @@ class EventStore:
     def runs(self) -> pl.LazyFrame:
         return self._scan(self.runs_path, RUNS_SCHEMA)
 
+    def days(self) -> pl.DataFrame:
+        """One row per day holding events: day, events, first and last time, oldest first."""
+        return (
+            self.events()
+            .group_by(pl.col("ts").dt.date().alias("day"))
+            .agg(
+                pl.len().alias("events"),
+                pl.col("ts").min().alias("first"),
+                pl.col("ts").max().alias("last"),
+            )
+            .sort("day")
+            .collect()
+        )
+
     def _scan(self, path: Path, schema: pl.Schema) -> pl.LazyFrame:
         if not (path / "_delta_log").is_dir():
             return pl.LazyFrame(schema=schema)
