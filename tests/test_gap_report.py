@@ -52,9 +52,11 @@ def test_headline_equals_the_known_answer(store):
     assert head["shadow_upload_bytes"] == EXPECTED["shadow_upload_bytes"]
     assert head["unattributed_identities"] == len(EXPECTED["unattributed_identities"])
     assert head["sentence"] == (
-        "55.0% of AI users (11 of 20) used AI outside what Acme pays for, "
-        "while 100.0% of its people hold a sanctioned seat."
+        "10 of the 17 people who used AI (58.8%) used it outside what Acme pays for, "
+        "while 62.5% of its people hold a paid AI seat they could use instead."
     )
+    parts = head["shadow_users"] + head["other_ai_users"] + head["no_ai_use"]
+    assert parts == head["population"]
 
 
 def test_every_breakdown_equals_the_known_answer(store):
@@ -76,8 +78,9 @@ def test_every_breakdown_equals_the_known_answer(store):
     assert (contractor["department"], contractor["ai_users"]) == ("(not in directory)", 1)
     assert sorted(i["identity"] for i in doc["shadow_identities"]) == EXPECTED["shadow_identities"]
     assert sorted(s["service_id"] for s in doc["new_services"]) == EXPECTED["new_services"]
-    seats = {s["service_id"]: (s["holders"], s["active"], s["unused"]) for s in doc["seats"]}
-    assert seats["chatgpt"][2] + seats["github-copilot"][2] == EXPECTED["headline"]["unused_seats"]
+    assert sum(s["unused_seats"] for s in doc["seats"]) == EXPECTED["headline"]["unused_seats"]
+    idle = sum(s["idle_holders"] for s in doc["seats"])
+    assert idle == EXPECTED["headline"]["idle_grant_holders"]
     weekly = doc["trend"]["weekly"]
     assert sum(w["events"] for w in weekly) == sum(
         1 for _ in _use_events(store)
@@ -113,10 +116,10 @@ def test_export_carries_each_events_classification_and_reason(store):
     assert {e["sanctioned"] for e in events if e["service_id"] == "claude"} == {False}
 
 
-def test_coverage_without_the_everyone_grant(store, tmp_path):
+def test_a_bundled_grant_covers_nobody_coverage_is_as_without_it(store, tmp_path):
     text = (ORG / "shadowscan.toml").read_text()
     text = re.sub(
-        r"\[\[sanctioned\]\][^\[]*?service = \"microsoft-copilot\".*?everyone = true\n",
+        r"\[\[sanctioned\]\][^\[]*?service = \"microsoft-copilot\".*?bundled = true\n",
         "",
         text,
         flags=re.S,
@@ -146,7 +149,7 @@ def test_without_a_policy_everyone_is_shadow_and_the_report_says_so(store, tmp_p
 
 def test_every_format_renders_and_csv_writes_one_file_per_table(store, tmp_path):
     terminal = invoke(*_report_args(store, "terminal"), env={"COLUMNS": "160"})
-    assert "55.0% of AI users (11 of 20)" in terminal.output
+    assert "10 of the 17 people who used AI (58.8%)" in terminal.output
     assert "By department" in terminal.output and "Sanctioned grants" in terminal.output
     markdown = invoke(*_report_args(store, "markdown")).output
     assert markdown.startswith("# shadowscan report: Acme") and "| chatgpt |" in markdown
@@ -161,10 +164,12 @@ def test_every_format_renders_and_csv_writes_one_file_per_table(store, tmp_path)
 
 def test_fail_on_exits_3_only_when_a_condition_holds(store):
     base = _report_args(store)
-    assert invoke(*base, "--fail-on", "shadow-pct>50").exit_code == 0  # 45.8
-    held = invoke(*base, "--fail-on", "shadow-pct>45", "--fail-on", "upload-mb>100")
+    assert invoke(*base, "--fail-on", "shadow-pct>50").exit_code == 0  # 41.7
+    held = invoke(*base, "--fail-on", "shadow-pct>41", "--fail-on", "upload-mb>100")
     assert held.exit_code == 3
-    assert "fail-on: shadow-pct is 45.8, > 45" in held.output
+    assert "fail-on: shadow-pct is 41.7, > 41" in held.output
+    quiet = invoke(*base, "--fail-on", "shadow-pct>41", "--fail-on", "new-service", "-q")
+    assert "fail-on: shadow-pct is 41.7, > 41; new-service: github-copilot, deepl" in quiet.output
     assert invoke(*base, "--fail-on", "new-service").exit_code == 3
     proc = subprocess.run(
         [_exe(), *map(str, base), "--fail-on", "shadow>5"], capture_output=True, text=True
@@ -194,7 +199,7 @@ def test_output_is_atomic_and_never_inside_the_store(store, tmp_path):
     out = tmp_path / "weekly.json"
     base = _report_args(store)
     assert invoke(*base, "-o", out).exit_code == 0
-    assert json.loads(out.read_text())["headline"]["ai_users"] == 20
+    assert json.loads(out.read_text())["headline"]["ai_users"] == 17
     assert [p.name for p in tmp_path.iterdir()] == ["weekly.json"]  # no temporary left
     proc = subprocess.run(
         [_exe(), *map(str, base), "-o", store / "events" / "x.json"], capture_output=True, text=True
@@ -271,3 +276,17 @@ def test_explain_identity_gives_reasons_and_evidence_lines(store):
     assert evidence["source_file"].endswith(".log") and evidence["source_line"] >= 1
     nobody = invoke("explain", "nobody", "--store", store, *PERIOD)
     assert nobody.exit_code == 1
+
+
+def test_the_html_gap_bar_shows_the_json_headline(store, tmp_path):
+    head = _report(store)["headline"]
+    page = tmp_path / "gap.html"
+    assert invoke(*_report_args(store, "html"), "-o", page).exit_code == 0
+    gauge = re.search(r'<svg class="chart-gauge".*?</svg>', page.read_text(), re.S)[0]
+    for text in (
+        f"Shadow AI users: {head['shadow_users']} ({head['shadow_users_pct']}%)",
+        f"Other AI users (sanctioned use only): {head['other_ai_users']}",
+        f"No AI use seen: {head['no_ai_use']}",
+    ):
+        assert text in gauge
+    assert head["no_ai_use"] == 7  # 24 people, 17 of them AI users

@@ -46,7 +46,8 @@ def installed(tmp_path_factory) -> Path:
     wheel = next((work / "dist").glob("shadowscan-*.whl"))
     venv = work / "venv"
     _run(sys.executable, "-m", "venv", venv, cwd=work)
-    _run(venv / "bin" / "python", "-m", "pip", "install", "--no-deps", "--no-index", wheel, cwd=work)
+    pip = (venv / "bin" / "python", "-m", "pip")
+    _run(*pip, "install", "--no-deps", "--no-index", wheel, cwd=work)
     site = next(venv.glob("lib/python*/site-packages"))
     (site / "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv / "bin"

@@ -128,12 +128,7 @@ def build_report(
     counts = in_period.select(pl.len(), pl.col("identity").n_unique()).collect().row(0)
     population = gap.population(policy, counts[1])[0]
     seat_table = gap.seats(events, policy, population)
-    head = gap.headline(
-        events,
-        policy,
-        observed=counts[1],
-        unused=int(seat_table.filter(pl.col("kind") == "seats")["unused"].sum()),
-    )
+    head = gap.headline(events, policy, observed=counts[1], seats=seat_table)
     service_table = gap.services(events)
     outside = _outside(store, catalogue, period)
     seen_before = outside.filter(pl.col("before") > 0)["service_id"]
@@ -166,7 +161,7 @@ def build_report(
         notes=[
             *policy.notes,
             *_period_notes(period, counts[0], stored, use_outside),
-            *_data_notes(events, head),
+            *_data_notes(events, head, policy),
         ],
     )
 
@@ -222,8 +217,21 @@ def _period_notes(period: Period, events: int, stored, outside: OutsideUse) -> l
     return notes
 
 
-def _data_notes(events: pl.DataFrame, head: gap.Headline) -> list[str]:
+def _data_notes(events: pl.DataFrame, head: gap.Headline, policy: Policy) -> list[str]:
     notes = []
+    bundled = [f"{g.service_id} ({g.source})" for g in policy.grants if g.bundled]
+    if bundled:
+        notes.append(
+            "Sanctioned coverage leaves out grants bundled with another licence: "
+            + ", ".join(bundled)
+            + "; their use is still sanctioned."
+        )
+    if head.outside_population:
+        notes.append(
+            f"{head.outside_population} AI identities are outside the population "
+            f"({head.population_source}), {head.outside_population_shadow} of them with shadow "
+            "use: counted on their own, not in any percentage of the population."
+        )
     if head.shadow_users and head.shadow_upload_bytes is None:
         notes.append(
             "Upload volume: the logs behind the shadow use carry no upload sizes "

@@ -28,12 +28,17 @@ def grant_people(grant: Grant, policy: Policy) -> pl.Series | None:
     return directory["user"]
 
 
-def holders(policy: Policy) -> pl.DataFrame:
-    """person, service_id, grant: who holds which sanctioned service, and through what."""
+def holders(policy: Policy, paid_only: bool = False) -> pl.DataFrame:
+    """person, service_id, grant: who holds which sanctioned service, and through what.
+
+    `paid_only` leaves out grants bundled with another licence (for coverage).
+    """
     frames = [
         pl.DataFrame(schema={"person": pl.String, "service_id": pl.String, "grant": pl.String})
     ]
     for g in policy.grants:
+        if paid_only and g.bundled:
+            continue
         people = grant_people(g, policy)
         if people is not None:
             frames.append(

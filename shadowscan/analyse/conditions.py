@@ -26,7 +26,8 @@ _CONDITION = re.compile(r"^([a-z-]+)\s*(>=|<=|>|<)\s*([0-9]+(?:\.[0-9]+)?)$")
 #: Conditions without a threshold: each holds or not.
 FLAGS = ("new-service", "no-data")
 HELP = (
-    "new-service, no-data (no event at all in the period: a dead feed), or METRIC>N / >= / < / <= with METRIC one of "
+    "new-service, no-data (no event at all in the period: a dead feed), "
+    "or METRIC>N / >= / < / <= with METRIC one of "
     + ", ".join(METRICS)
     + " (e.g. shadow-pct>50, upload-mb>100)"
 )

@@ -21,19 +21,32 @@ NOT_IN_DIRECTORY = "(not in directory)"
 
 @dataclass(frozen=True)
 class Headline:
+    """The gap in a few numbers. Every percentage "of population" counts people in it only.
+
+    The population splits into shadow users, other AI users (sanctioned use
+    only) and people with no AI use seen; AI identities outside it (a
+    contractor not in the directory, an address no lease resolves) are counted
+    on their own line, never in a percentage of the population.
+    """
+
     organization: str | None
     has_policy: bool
     population: int | None
     population_source: str  # directory | headcount | observed
-    ai_users: int
+    ai_users: int  # people in the population with AI use
     ai_users_pct: float | None
-    shadow_users: int
+    shadow_users: int  # people in the population with shadow use
     shadow_users_pct: float | None
     shadow_share_of_ai_users_pct: float | None
+    other_ai_users: int  # AI users in the population whose use was all sanctioned
+    no_ai_use: int | None  # people in the population with no AI use seen
+    outside_population: int  # AI identities not in the population
+    outside_population_shadow: int  # of which with shadow use
     sanctioned_users: int
-    covered_people: int | None
+    covered_people: int | None  # people holding a paid (not bundled) grant
     sanctioned_coverage_pct: float | None
-    unused_seats: int
+    unused_seats: int  # seats bought per person and not used in the period
+    idle_grant_holders: int  # department/everyone grant holders who did not use the service
     unattributed_identities: int
     shadow_upload_bytes: int | None  # None: no event of a shadow service logged its upload size
 
@@ -41,21 +54,37 @@ class Headline:
     def sentence(self) -> str:
         org = self.organization or "the organisation"
         if self.ai_users == 0:
+            if self.outside_population:
+                return (
+                    f"No one in the population used AI in this period; "
+                    f"{_count(self.outside_population, 'identity', 'identities')} outside it did."
+                )
             return "No AI use was seen in this period."
         if not self.has_policy:
-            return (
-                f"No policy file, so nothing is sanctioned: all {self.ai_users} AI users "
-                "count as shadow."
+            who = (
+                "the one person who used AI counts"
+                if self.ai_users == 1
+                else f"all {self.ai_users} people who used AI count"
             )
-        text = (
-            f"{_pct(self.shadow_share_of_ai_users_pct)} of AI users ({self.shadow_users} of "
-            f"{self.ai_users}) used AI outside what {org} pays for"
-        )
+            return f"No policy file, so nothing is sanctioned: {who} as shadow."
+        if self.ai_users == 1:
+            did = "used it outside" if self.shadow_users else "stayed within"
+            text = f"The one person who used AI {did} what {org} pays for"
+        else:
+            text = (
+                f"{self.shadow_users} of the {self.ai_users} people who used AI "
+                f"({_pct(self.shadow_share_of_ai_users_pct)}) used it outside what {org} pays for"
+            )
         if self.sanctioned_coverage_pct is not None:
             text += (
-                f", while {_pct(self.sanctioned_coverage_pct)} of its people hold a sanctioned seat"
+                f", while {_pct(self.sanctioned_coverage_pct)} of its people hold a paid AI seat "
+                "they could use instead"
             )
         return text + "."
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def pct(part: int | None, whole: int | None) -> float | None:
@@ -78,12 +107,15 @@ def use_only(events: pl.DataFrame) -> pl.DataFrame:
     return events.filter(pl.col("signal").is_in(USE_SIGNALS))
 
 
-def headline(events: pl.DataFrame, policy: Policy, observed: int, unused: int) -> Headline:
+def headline(events: pl.DataFrame, policy: Policy, observed: int, seats: pl.DataFrame) -> Headline:
     use = use_only(events)
-    ai_users = use["identity"].n_unique()
-    shadow = use.filter(pl.col("classification") == "shadow")
     people, source = population(policy, observed)
+    inside = use.filter(in_population(policy))
+    ai_users = inside["identity"].n_unique()
+    shadow_in = inside.filter(pl.col("classification") == "shadow")["identity"].n_unique()
+    outside = use.filter(~in_population(policy))
     covered = covered_people(policy, people)
+    shadow = use.filter(pl.col("classification") == "shadow")
     return Headline(
         organization=policy.name,
         has_policy=policy.path is not None,
@@ -91,18 +123,39 @@ def headline(events: pl.DataFrame, policy: Policy, observed: int, unused: int) -
         population_source=source,
         ai_users=ai_users,
         ai_users_pct=pct(ai_users, people),
-        shadow_users=shadow["identity"].n_unique(),
-        shadow_users_pct=pct(shadow["identity"].n_unique(), people),
-        shadow_share_of_ai_users_pct=pct(shadow["identity"].n_unique(), ai_users),
+        shadow_users=shadow_in,
+        shadow_users_pct=pct(shadow_in, people),
+        shadow_share_of_ai_users_pct=pct(shadow_in, ai_users),
+        other_ai_users=ai_users - shadow_in,
+        no_ai_use=None if people is None else max(people - ai_users, 0),
+        outside_population=outside["identity"].n_unique(),
+        outside_population_shadow=outside.filter(pl.col("classification") == "shadow")[
+            "identity"
+        ].n_unique(),
         sanctioned_users=use.filter(pl.col("classification") == "sanctioned")["person"].n_unique(),
         covered_people=covered,
         sanctioned_coverage_pct=pct(covered, people),
-        unused_seats=unused,
+        unused_seats=int(seats["unused_seats"].sum()),
+        idle_grant_holders=int(seats["idle_holders"].sum()),
         unattributed_identities=use.filter(pl.col("classification") == "unattributed")[
             "identity"
         ].n_unique(),
         shadow_upload_bytes=shadow["bytes_out"].sum() if shadow["bytes_out"].count() else None,
     )
+
+
+def in_population(policy: Policy) -> pl.Expr:
+    """Whether an AI event's identity belongs to the population percentages are taken of.
+
+    With a directory, its people; with a headcount, anyone a user name or a
+    lease resolves (not a bare address); the observed population is every
+    identity seen.
+    """
+    if policy.directory is not None:
+        return pl.col("person").is_in(policy.directory["user"].implode()).fill_null(False)
+    if policy.headcount is not None:
+        return pl.col("person").is_not_null()
+    return pl.lit(True)
 
 
 def population(policy: Policy, observed: int) -> tuple[int, str]:
@@ -114,12 +167,18 @@ def population(policy: Policy, observed: int) -> tuple[int, str]:
 
 
 def covered_people(policy: Policy, population: int | None) -> int | None:
-    """People holding at least one sanctioned grant (in the directory, when there is one)."""
-    if not policy.grants:
+    """People holding at least one paid grant (in the directory, when there is one).
+
+    Grants marked `bundled` (an AI feature that comes with another licence,
+    such as Microsoft 365 Copilot Chat) cover nobody here: they would make
+    every organisation look fully covered.
+    """
+    paid = [g for g in policy.grants if not g.bundled]
+    if not paid:
         return 0
-    if policy.directory is None and any(g.kind == "everyone" for g in policy.grants):
+    if policy.directory is None and any(g.kind == "everyone" for g in paid):
         return population
-    people = holders(policy)["person"].unique()
+    people = holders(policy, paid_only=True)["person"].unique()
     if policy.directory is not None:
         people = people.filter(people.is_in(policy.directory["user"].implode()))
     return people.len()
@@ -186,7 +245,7 @@ def departments(events: pl.DataFrame, policy: Policy) -> pl.DataFrame:
     if policy.directory is None:
         return pl.DataFrame(schema=schema)
     directory = policy.directory.select("user", pl.col("department").fill_null("(none)"))
-    granted = holders(policy).select(pl.col("person").alias("user")).unique()
+    granted = holders(policy, paid_only=True).select(pl.col("person").alias("user")).unique()
     granted = granted.with_columns(granted=pl.lit(True))
     base = (
         directory.join(granted, on="user", how="left")
@@ -240,10 +299,12 @@ def shadow_identities(events: pl.DataFrame) -> pl.DataFrame:
 
 
 def seats(events: pl.DataFrame, policy: Policy, population: int) -> pl.DataFrame:
-    """Per grant: its holders, those who used the service sanctioned in the period, the unused.
+    """Per grant: its holders, those who used the service sanctioned in the period, the rest.
 
-    A grant that names nobody (everyone, without a directory) holds the whole
-    population.
+    The rest are `unused_seats` for a seat list (bought per person) and
+    `idle_holders` for a department or everyone grant, never mixed: only the
+    first is money spent on nobody. A grant that names nobody (everyone,
+    without a directory) holds the whole population.
     """
     used = (
         use_only(events)
@@ -260,10 +321,12 @@ def seats(events: pl.DataFrame, policy: Policy, population: int) -> pl.DataFrame
             held, active = (population if g.kind == "everyone" else 0), len(seen)
         else:
             held, active = people.n_unique(), len(set(people) & seen)
-        unused = max(held - active, 0)
+        rest = max(held - active, 0)
+        unused, idle = (rest, 0) if g.kind == "seats" else (0, rest)
         rows.append(
-            (g.service_id, g.plan, g.source, g.kind, held, active, unused, pct(unused, held))
-        )
+            (g.service_id, g.plan, g.source, g.kind, g.bundled, held, active, unused, idle,
+             pct(rest, held))
+        )  # fmt: skip
     return pl.DataFrame(rows, schema=SEAT_SCHEMA, orient="row")
 
 
@@ -272,9 +335,11 @@ SEAT_SCHEMA = {
     "plan": pl.String,
     "grant": pl.String,
     "kind": pl.String,
+    "bundled": pl.Boolean,
     "holders": pl.Int64,
     "active": pl.Int64,
-    "unused": pl.Int64,
+    "unused_seats": pl.Int64,
+    "idle_holders": pl.Int64,
     "unused_pct": pl.Float64,
 }
 

@@ -7,6 +7,7 @@ Every mistake is one `PolicyError` naming the file and the key.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tomllib
@@ -27,7 +28,7 @@ KEYS = {
     "identity": {"ip_map", "column"},
     "rules": {"dirs"},
 }
-GRANT_KEYS = {"service", "plan", "seats", "column", "departments", "everyone"}
+GRANT_KEYS = {"service", "plan", "seats", "column", "departments", "everyone", "bundled"}
 SEE = "fixtures/org/shadowscan.toml and the README's policy section show every key."
 
 
@@ -41,6 +42,8 @@ class Grant:
     seats: pl.DataFrame | None = None  # user
     departments: tuple[str, ...] = ()
     source: str = ""  # how reports name the grant: the seat file, the departments, "everyone"
+    #: comes with another licence (Microsoft 365 Copilot Chat): not counted as coverage
+    bundled: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,29 +210,36 @@ def _grant(path: Path, entry: dict, catalogue: Catalogue, directory) -> Grant:
             f"{where}: give exactly one of seats, departments or everyone.",
             hint="Split a service bought two ways into two [[sanctioned]] tables.",
         )
-    plan = entry.get("plan")
-    if given == ["seats"]:
-        file = _relative(path, entry["seats"])
-        seats = read_seats(file, _column(path, entry, f"[[sanctioned]] {raw_id!r}"))
-        return Grant(service_id, "seats", plan, seats, source=str(entry["seats"]))
-    if given == ["departments"]:
+    bundled = entry.get("bundled", False)
+    if not isinstance(bundled, bool):
+        raise PolicyError(f"{where}: bundled must be true or false.", hint="bundled = true")
+    grant = _grant_of(path, entry, given[0], service_id, directory, where)
+    return dataclasses.replace(grant, plan=entry.get("plan"), bundled=bundled)
+
+
+def _grant_of(path: Path, entry: dict, kind: str, service_id: str, directory, where) -> Grant:
+    """The grant's holders, by the one of seats, departments or everyone it gives."""
+    if kind == "seats":
+        column = _column(path, entry, f"[[sanctioned]] {entry['service']!r}")
+        seats = read_seats(_relative(path, entry["seats"]), column)
+        return Grant(service_id, "seats", seats=seats, source=str(entry["seats"]))
+    if kind == "departments":
         departments = entry["departments"]
         if not isinstance(departments, list) or not all(isinstance(d, str) for d in departments):
             raise PolicyError(
                 f"{where}: departments must be a list of names.", hint='departments = ["Legal"]'
             )
         if directory is not None:
-            missing = sorted(set(departments) - set(directory["department"].drop_nulls()))
+            known = directory["department"].drop_nulls().unique().sort()
+            missing = sorted(set(departments) - set(known))
             if missing:
                 raise PolicyError(
                     f"{where}: department {missing[0]!r} is not in the directory.",
-                    hint="Departments present: "
-                    + ", ".join(sorted(directory["department"].drop_nulls().unique())),
+                    hint=f"Departments present: {', '.join(known)}.",
                 )
         return Grant(
             service_id,
             "departments",
-            plan,
             departments=tuple(departments),
             source="departments " + ", ".join(departments),
         )
@@ -237,7 +247,7 @@ def _grant(path: Path, entry: dict, catalogue: Catalogue, directory) -> Grant:
         raise PolicyError(
             f"{where}: everyone must be true (or leave it out).", hint="everyone = true"
         )
-    return Grant(service_id, "everyone", plan, source="everyone")
+    return Grant(service_id, "everyone", source="everyone")
 
 
 def _file(path: Path, table: dict, name: str, key: str) -> Path:

@@ -121,6 +121,11 @@ def _headline(report: Report) -> str:
         _figure("Population", f"{h.population:,}" if h.population else "-", source),
         _figure("AI users", f"{h.ai_users:,}", f"{pct(h.ai_users_pct)} of population"),
         _figure(
+            "Outside the population",
+            f"{h.outside_population:,}",
+            f"AI identities, {h.outside_population_shadow:,} with shadow use",
+        ),
+        _figure(
             "Shadow AI users",
             f"{h.shadow_users:,}",
             f"{pct(h.shadow_users_pct)} of population, "
@@ -130,9 +135,14 @@ def _headline(report: Report) -> str:
         _figure(
             "Sanctioned coverage",
             pct(h.sanctioned_coverage_pct) if h.has_policy else "-",
-            "of people hold a sanctioned seat" if h.has_policy else "no policy file",
+            "of people hold a paid AI seat" if h.has_policy else "no policy file",
         ),
         _figure("Unused seats", f"{h.unused_seats:,}" if h.has_policy else "-", "paid, not used"),
+        _figure(
+            "Idle grant holders",
+            f"{h.idle_grant_holders:,}" if h.has_policy else "-",
+            "department or everyone grants, not used",
+        ),
         _figure(
             "Shadow uploads",
             human_bytes(upload) if upload is not None else "not logged",
@@ -184,8 +194,9 @@ HEADERS = {
     "grant": "Grant",
     "holders": "Holders>",
     "active": "Active>",
-    "unused": "Unused>",
-    "unused_pct": "Unused %>",
+    "unused_seats": "Unused seats>",
+    "idle_holders": "Idle holders>",
+    "unused_pct": "Not used %>",
     "start": "Week of",
     "first_seen": "First seen",
     "last_seen": "Last seen",
@@ -261,7 +272,7 @@ def _tables(report: Report) -> list[str]:
     shadow = _table(
         report.shadow_identities, keys, none, shadow_services=shadow_services, uploaded=_uploaded
     )
-    keys = "service_id plan grant holders active unused unused_pct"
+    keys = "service_id plan grant holders active unused_seats idle_holders unused_pct"
     seats = _table(report.seats, keys, "No policy grants: nothing is sanctioned.")
     none = "No service was used for the first time in this period."
     new = _table(report.new_services, "name category users first_seen", none)

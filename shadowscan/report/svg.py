@@ -64,13 +64,13 @@ def gauge(report: Report) -> str:
     """The population as one bar: shadow AI users, other AI users, and no AI use seen."""
     h = report.headline
     whole = max(h.population or 0, h.ai_users)  # a stale headcount can be below the users seen
-    other, idle = h.ai_users - h.shadow_users, whole - h.ai_users
+    other, idle = h.other_ai_users, whole - h.ai_users
     parts = [
         (
             Key(f"Shadow AI users: {h.shadow_users:,} ({pct(h.shadow_users_pct)})", SHADOW),
             h.shadow_users,
         ),
-        (Key(f"Other AI users (sanctioned or unattributed): {other:,}", OTHER), other),
+        (Key(f"Other AI users (sanctioned use only): {other:,}", OTHER), other),
         (Key(f"No AI use seen: {idle:,}", NO_USE), idle),
     ]
     label = (

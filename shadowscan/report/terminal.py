@@ -70,11 +70,12 @@ def _headline(report: Report) -> Panel:
         ),
         (
             "Sanctioned coverage",
-            f"{pct(h.sanctioned_coverage_pct)} of population hold a seat"
+            f"{pct(h.sanctioned_coverage_pct)} of population hold a paid AI seat"
             if h.has_policy
             else "no policy file",
         ),
         ("Unused seats", f"{h.unused_seats:,}" if h.has_policy else "-"),
+        ("Idle grant holders", f"{h.idle_grant_holders:,}" if h.has_policy else "-"),
         (
             "Shadow uploads",
             human_bytes(h.shadow_upload_bytes)
@@ -86,12 +87,13 @@ def _headline(report: Report) -> Panel:
     for label, value in rows:
         text.append(f"{label:<20}", style="bold")
         text.append(value + "\n")
-    if h.unattributed_identities:
-        text.append(f"{'Unattributed':<20}", style="bold")
-        text.append(f"{h.unattributed_identities:,} IP-only identities\n")
+    if h.outside_population:
+        text.append(f"{'Outside population':<20}", style="bold")
+        text.append(
+            f"{h.outside_population:,} AI identities ({h.outside_population_shadow:,} shadow, "
+            f"{h.unattributed_identities:,} unattributed IPs)\n"
+        )
     text.append(h.sentence, style="bold yellow" if h.shadow_users else "bold")
-    if not report.events_in_period:
-        text.append("\nNo events in this period: ingest logs first, or widen --since/--until.")
     title = f"shadowscan: {visible(h.organization)}" if h.organization else "shadowscan report"
     return Panel(text, title=title, expand=False)
 
@@ -221,7 +223,10 @@ def _shadow_identities(report: Report) -> Table:
 
 
 def _seats(report: Report) -> Table:
-    table = _table("Sanctioned grants", "Service,Plan,Grant,Holders>,Active>,Unused>,Unused %>")
+    table = _table(
+        "Sanctioned grants",
+        "Service,Plan,Grant,Holders>,Active>,Unused seats>,Idle holders>,Not used %>",
+    )
     for row in report.seats.iter_rows(named=True):
         table.add_row(
             cell(row["service_id"]),
@@ -229,7 +234,8 @@ def _seats(report: Report) -> Table:
             cell(row["grant"]),
             f"{row['holders']:,}",
             f"{row['active']:,}",
-            f"{row['unused']:,}",
+            f"{row['unused_seats']:,}" if row["kind"] == "seats" else "-",
+            f"{row['idle_holders']:,}" if row["kind"] != "seats" else "-",
             pct(row["unused_pct"]),
         )
     return table
