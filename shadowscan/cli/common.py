@@ -33,11 +33,17 @@ def catalogue_and_policy(config: Path | None, rules_dirs) -> tuple[Catalogue, Po
     return catalogue, load_policy(path, doc, catalogue)
 
 
-def emit(text: str, output: Path | None, store: EventStore | None = None, inputs=()) -> None:
+def emit(
+    text: str,
+    output: Path | None,
+    store: EventStore | None = None,
+    inputs=(),
+    private: bool = False,
+) -> None:
     """Text to `output` (atomically; never in the store or over an input), else to stdout."""
     if output is None:
         sys.stdout.write(text)
         return
     if store is not None:
         check_output(output, store.root, inputs)
-    atomic_write(output, text)
+    atomic_write(output, text, private)

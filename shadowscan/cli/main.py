@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import sys
 import time
@@ -195,7 +196,9 @@ def watch(paths, store, interval, timezone, rules_dirs, config) -> None:
 @rules_option
 @config_option
 @pseudonym_options
-def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, key_file) -> None:
+def export(
+    store, since, until, fmt, output, private, rules_dirs, config, pseudonymize, key_file
+) -> None:
     """One record per AI-matched event, classified against the policy: JSONL, CSV or Parquet.
 
     The period is the report's: without --since/--until, the 30 days ending at
@@ -210,7 +213,7 @@ def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, k
         raise UsageError("Parquet is binary: give a file with -o.")
     if output is not None:
         check_output(output, events.root, policy.files)
-    exporter.write_export(frame, fmt, output or sys.stdout.buffer)
+    exporter.write_export(frame, fmt, output or sys.stdout.buffer, private)
 
 
 @cli.command()
@@ -229,17 +232,20 @@ def export(store, since, until, fmt, output, rules_dirs, config, pseudonymize, k
 @output_option
 @rules_option
 @config_option
-def discover(store, since, until, min_identities, limit, fmt, output, rules_dirs, config) -> None:
+def discover(
+    store, since, until, min_identities, limit, fmt, output, private, rules_dirs, config
+) -> None:
     """Hosts no rule knows that look like AI use: API path shapes, AI-like names, co-visits."""
     events = open_store(store)
     period = choose_period(events.days(), since, until)
     catalogue, _ = catalogue_and_policy(config, rules_dirs)
     found = find_candidates(events, catalogue, period, min_identities=min_identities, limit=limit)
     if fmt == "json":
-        emit(candidates.to_json(found, period), output)
+        emit(candidates.to_json(found, period), output, events, private=private)
     elif output:
-        with open(output, "w", encoding="utf-8") as f:
-            candidates.render(found, period, Console(file=f, width=160, color_system=None))
+        buffer = io.StringIO()
+        candidates.render(found, period, Console(file=buffer, width=160, color_system=None))
+        emit(buffer.getvalue(), output, events, private=private)
     else:
         candidates.render(found, period, Console())
 

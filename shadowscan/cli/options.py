@@ -23,9 +23,21 @@ until_option = click.option(
     "--until",
     help="End, same forms [default: now with --since, else the newest busy day's last event].",
 )
-output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
-)
+
+
+def output_option(command):
+    """`-o FILE` and `--private`: where a report goes, and who may read it."""
+    command = click.option(
+        "--private", is_flag=True, help="Make the -o file readable by its owner only (0600)."
+    )(command)
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE, atomically, mode 0644 under the usual umask.",
+    )(command)
+
+
 rules_option = click.option(
     "--rules",
     "rules_dirs",

@@ -79,9 +79,11 @@ def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
     with_rejects = [r for r in summary.files if r.samples]
     for result in with_rejects[:SAMPLED_FILES]:
         for sample in result.samples[:3]:
-            err.print(
-                cell(f"rejected in {result.path}: {sample}"), overflow="ellipsis", no_wrap=True
-            )
+            text = cell(f"rejected in {result.path}: {sample}")
+            if err.is_terminal:  # a glance on screen; a log file or a mail keeps it all
+                err.print(text, overflow="ellipsis", no_wrap=True)
+            else:
+                err.print(text, soft_wrap=True)
     if len(with_rejects) > SAMPLED_FILES:
         more = len(with_rejects) - SAMPLED_FILES
         err.print(f"… and {more} more file(s) with rejected lines: see `shadowscan report`.")

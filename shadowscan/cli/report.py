@@ -82,6 +82,7 @@ def report(
     until,
     fmt,
     output,
+    private,
     rules_dirs,
     config,
     pseudonymize,
@@ -96,7 +97,7 @@ def report(
     result = build_report(events, catalogue, since, until, policy)
     if key is not None:
         result = pseudonymize_report(result, key)
-    _render(result, fmt, output, events, policy.files)
+    _render(result, fmt, output, events, policy.files, private)
     held = failed(result, fail_on)
     if held:
         lines = ["; ".join(held)] if quiet else held
@@ -105,22 +106,22 @@ def report(
         ctx.exit(EXIT_CONDITION)
 
 
-def _render(result, fmt: str, output: Path | None, events, inputs) -> None:
+def _render(result, fmt: str, output: Path | None, events, inputs, private: bool) -> None:
     if fmt == "csv":
         if output is None:
             raise UsageError("CSV writes one file per table: give a folder with -o.")
         check_output(output, events.root, inputs)
-        write_csv_dir(result, output)
+        write_csv_dir(result, output, private)
     elif fmt == "json":
-        emit(jsonout.to_json(result), output, events, inputs)
+        emit(jsonout.to_json(result), output, events, inputs, private)
     elif fmt == "markdown":
-        emit(markdown.to_markdown(result), output, events, inputs)
+        emit(markdown.to_markdown(result), output, events, inputs, private)
     elif fmt == "html":
-        emit(to_html(result), output, events, inputs)
+        emit(to_html(result), output, events, inputs, private)
     elif output is not None:
         buffer = io.StringIO()
         terminal.render(result, Console(file=buffer, width=120, color_system=None))
-        emit(buffer.getvalue(), output, events, inputs)
+        emit(buffer.getvalue(), output, events, inputs, private)
     else:
         terminal.render(result, Console())
 

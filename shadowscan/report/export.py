@@ -52,7 +52,9 @@ def export_frame(classified: pl.DataFrame, key: bytes | None = None) -> pl.DataF
     return frame
 
 
-def write_export(frame: pl.DataFrame, fmt: str, out: Path | BinaryIO) -> None:
+def write_export(
+    frame: pl.DataFrame, fmt: str, out: Path | BinaryIO, private: bool = False
+) -> None:
     """Write `frame` as `fmt` (a file atomically); times as ISO 8601 UTC in text formats."""
     if fmt == "parquet":
         buffer = io.BytesIO()
@@ -67,7 +69,7 @@ def write_export(frame: pl.DataFrame, fmt: str, out: Path | BinaryIO) -> None:
             safe = text.with_columns(csv_safe(pl.col(n)) for n in strings)
             data = safe.write_csv().encode("utf-8")
     if isinstance(out, Path):
-        atomic_write(out, data)
+        atomic_write(out, data, private)
     else:
         out.write(data)
 

@@ -32,21 +32,26 @@ def _when(value: datetime | None) -> str:
 
 
 def render(report: Report, console: Console) -> None:
+    """The report at the console's width: tables drop their least useful columns to fit.
+
+    No cell is ever cut short: a name that still does not fit wraps.
+    """
+    width = console.width
     console.print(_headline(report))
     if report.services.height:
-        console.print(_services(report))
-        console.print(_categories(report))
+        console.print(_services(report, width))
+        console.print(_categories(report, width))
     if report.departments.height:
-        console.print(_departments(report))
+        console.print(_departments(report, width))
     if report.shadow_identities.height:
-        console.print(_shadow_identities(report))
+        console.print(_shadow_identities(report, width))
     if report.seats.height:
-        console.print(_seats(report))
+        console.print(_seats(report, width))
     if report.new_services.height:
         names = ", ".join(visible(n) for n in report.new_services["name"])
         console.print(Text(f"New in this period: {names}"))
     if report.weekly.height > 1:
-        console.print(_weekly(report))
+        console.print(_weekly(report, width))
     for note in report.notes:
         console.print(Text(f"Note: {visible(note)}", style="dim"))
     console.print(_health(report))
@@ -98,21 +103,83 @@ def _headline(report: Report) -> Panel:
     return Panel(text, title=title, expand=False)
 
 
+#: Columns a narrow terminal drops first, in this order; the others always stay.
+DROP_FIRST = (
+    "Days",
+    "Category",
+    "Events",
+    "Uploaded",
+    "Not used %",
+    "Plan",
+    "Active",
+    "Department",
+    "Shadow %",
+    "Sanctioned",
+    "Last seen",
+    "Holders",
+    "Coverage %",
+    "People",
+)
+
+
 def _table(title: str, columns: str) -> Table:
     """A titled table; a column name ending in `>` is right-aligned (numbers)."""
     table = Table(title=title, title_justify="left")
     for name in columns.split(","):
-        table.add_column(name.rstrip(">"), justify="right" if name.endswith(">") else "left")
+        table.add_column(
+            name.rstrip(">"), justify="right" if name.endswith(">") else "left", overflow="fold"
+        )
     return table
 
 
-def _rows(title: str, columns: list[str], rows: list[list], drop: set[str]) -> Table:
-    """A table without the columns in `drop` (ones this report has nothing to say in)."""
+def _rows(
+    title: str, columns: list[str], rows: list[list], drop: set[str], width: int | None = None
+) -> Table:
+    """A table without the columns in `drop` (ones this report has nothing to say in).
+
+    Within `width`, columns of `DROP_FIRST` go, in its order, until every
+    column fits its longest word; the columns are then narrowed between words
+    only, so a service name or a date is never cut in half.
+    """
+    texts = [[r[i] if isinstance(r[i], Text) else Text(str(r[i])) for i in range(len(columns))]
+             for r in rows]  # fmt: skip
     keep = [i for i, c in enumerate(columns) if c.rstrip(">") not in drop]
+    spans = {i: _span(columns[i].rstrip(">"), [r[i].plain for r in texts]) for i in keep}
+    for name in DROP_FIRST:
+        if width is None or _total([spans[i][0] for i in keep]) <= width:
+            break
+        keep = [i for i in keep if columns[i].rstrip(">") != name]
     table = _table(title, ",".join(columns[i] for i in keep))
-    for row in rows:
-        table.add_row(*(row[i] if isinstance(row[i], Text) else str(row[i]) for i in keep))
+    if width is not None:
+        for column, fixed in zip(table.columns, _fit([spans[i] for i in keep], width), strict=True):
+            column.width = fixed
+    for row in texts:
+        table.add_row(*(row[i] for i in keep))
     return table
+
+
+def _span(header: str, cells: list[str]) -> tuple[int, int]:
+    """A column's narrowest width (its longest word) and its natural one (its longest line)."""
+    texts = [header, *cells]
+    words = max(len(word) for text in texts for word in [*text.split(), ""])
+    return words, max(len(text) for text in texts)
+
+
+def _fit(spans: list[tuple[int, int]], width: int) -> list[int | None]:
+    """Column widths within `width`: the widest columns give way first, never below a word."""
+    widths = [natural for _, natural in spans]
+    while _total(widths) > width:
+        slack = [w - low for w, (low, _) in zip(widths, spans, strict=True)]
+        if max(slack) <= 0:
+            break
+        widest = max(range(len(widths)), key=lambda i: (slack[i] > 0, widths[i]))
+        widths[widest] -= 1
+    return [None if w == natural else w for w, (_, natural) in zip(widths, spans, strict=True)]
+
+
+def _total(widths: list[int]) -> int:
+    """A table's width: cells padded by a space a side, a border before each and at the end."""
+    return sum(widths) + 3 * len(widths) + 1
 
 
 def _day(value: datetime | None) -> str:
@@ -123,7 +190,7 @@ def _uploaded(row: dict) -> str:
     return human_bytes(row["bytes_out"]) if row["has_bytes_out"] else "-"
 
 
-def _services(report: Report) -> Table:
+def _services(report: Report, width: int) -> Table:
     s = report.services
     rows = [
         [
@@ -155,10 +222,10 @@ def _services(report: Report) -> Table:
         "Uploaded>",
         "Last seen",
     ]
-    return _rows("AI services", columns, rows, drop)
+    return _rows("AI services", columns, rows, drop, width)
 
 
-def _categories(report: Report) -> Table:
+def _categories(report: Report, width: int) -> Table:
     rows = [
         [
             cell(r["category"]),
@@ -171,27 +238,26 @@ def _categories(report: Report) -> Table:
     ]
     drop = set() if report.headline.has_policy else {"Shadow users"}
     columns = ["Category", "Services>", "Users>", "Shadow users>", "Events>"]
-    return _rows("By category", columns, rows, drop)
+    return _rows("By category", columns, rows, drop, width)
 
 
-def _departments(report: Report) -> Table:
-    table = _table(
-        "By department", "Department,People>,AI users>,Shadow users>,Shadow %>,Coverage %>"
-    )
-    for row in report.departments.iter_rows(named=True):
-        people = "-" if row["population"] is None else f"{row['population']:,}"
-        table.add_row(
+def _departments(report: Report, width: int) -> Table:
+    rows = [
+        [
             cell(row["department"]),
-            people,
+            "-" if row["population"] is None else f"{row['population']:,}",
             f"{row['ai_users']:,}",
             f"{row['shadow_users']:,}",
             pct(row["shadow_users_pct"]),
             pct(row["sanctioned_coverage_pct"]),
-        )
-    return table
+        ]
+        for row in report.departments.iter_rows(named=True)
+    ]
+    columns = ["Department", "People>", "AI users>", "Shadow users>", "Shadow %>", "Coverage %>"]
+    return _rows("By department", columns, rows, set(), width)
 
 
-def _shadow_identities(report: Report) -> Table:
+def _shadow_identities(report: Report, width: int) -> Table:
     s = report.shadow_identities
     rows = [
         [
@@ -219,16 +285,12 @@ def _shadow_identities(report: Report) -> Table:
         "Uploaded>",
         "Last seen",
     ]
-    return _rows("Top shadow identities", columns, rows, drop)
+    return _rows("Top shadow identities", columns, rows, drop, width)
 
 
-def _seats(report: Report) -> Table:
-    table = _table(
-        "Sanctioned grants",
-        "Service,Plan,Grant,Holders>,Active>,Unused seats>,Idle holders>,Not used %>",
-    )
-    for row in report.seats.iter_rows(named=True):
-        table.add_row(
+def _seats(report: Report, width: int) -> Table:
+    rows = [
+        [
             cell(row["service_id"]),
             cell(row["plan"] or "-"),
             cell(row["grant"]),
@@ -237,20 +299,29 @@ def _seats(report: Report) -> Table:
             f"{row['unused_seats']:,}" if row["kind"] == "seats" else "-",
             f"{row['idle_holders']:,}" if row["kind"] != "seats" else "-",
             pct(row["unused_pct"]),
-        )
-    return table
+        ]
+        for row in report.seats.iter_rows(named=True)
+    ]
+    columns = [
+        "Service",
+        "Plan",
+        "Grant",
+        "Holders>",
+        "Active>",
+        "Unused seats>",
+        "Idle holders>",
+        "Not used %>",
+    ]
+    return _rows("Sanctioned grants", columns, rows, set(), width)
 
 
-def _weekly(report: Report) -> Table:
-    table = _table("Weekly trend", "Week of,AI users>,Shadow users>,Events>")
-    for row in report.weekly.iter_rows(named=True):
-        table.add_row(
-            str(row["start"]),
-            f"{row['ai_users']:,}",
-            f"{row['shadow_users']:,}",
-            f"{row['events']:,}",
-        )
-    return table
+def _weekly(report: Report, width: int) -> Table:
+    rows = [
+        [str(r["start"]), f"{r['ai_users']:,}", f"{r['shadow_users']:,}", f"{r['events']:,}"]
+        for r in report.weekly.iter_rows(named=True)
+    ]
+    columns = ["Week of", "AI users>", "Shadow users>", "Events>"]
+    return _rows("Weekly trend", columns, rows, set(), width)
 
 
 def _health(report: Report) -> Group:
