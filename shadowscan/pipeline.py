@@ -58,6 +58,7 @@ def ingest(
     reingest: bool = False,
     commit_bytes: int = COMMIT_BYTES,
     settle: float = SETTLE_SECONDS,
+    identity: str | None = None,
 ) -> IngestSummary:
     """Ingest what is new under `paths` into `store`: each source resumes where it stopped."""
     started = time.perf_counter()
@@ -83,7 +84,7 @@ def ingest(
                     if not held:
                         summary.skipped.append((path, "being ingested by another process"))
                         continue
-                    options = (timezone, year, settle, commit_bytes, reingest)
+                    options = (timezone, year, settle, commit_bytes, reingest, identity)
                     log = _Log(path, raw, st)
                     result = _ingest_file(
                         store, log, fmt, position, options, matcher, hosts, progress
@@ -112,7 +113,7 @@ class _Log:
 
 def _ingest_file(store, log: _Log, fmt, position, options, matcher, hosts, progress) -> FileResult:
     """Read one log from where the store stands, committing in groups; its counts."""
-    timezone, year, settle, commit_bytes, reingest = options
+    timezone, year, settle, commit_bytes, reingest, identity = options
     start, line = resume_point(store, log.raw, position, reingest)
     result = FileResult(log.path, fmt.name, bytes=log.st.st_size, note=position.note)
     if not log.compressed and log.st.st_size < start:
@@ -125,7 +126,12 @@ def _ingest_file(store, log: _Log, fmt, position, options, matcher, hosts, progr
     chunks = read_chunks(
         log.raw, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
     )
-    ctx = _context(log.st, timezone, year)
+    ctx = _context(log.st, timezone, year, identity)
+    if fmt.names_no_one and identity is None:
+        result.warnings.append(
+            f"{fmt.name} logs name no user or computer: these events stay unattributed; "
+            "give --identity NAME (whose computer this is) to attribute them"
+        )
     if start > 0 and fmt.replay is not None:  # the header and directives already read
         _replay(fmt, replay_lines(log.raw, start, fmt.replay), ctx, result)
     parsed = _events(chunks, fmt, ctx, hosts, result, progress)
@@ -166,9 +172,11 @@ def parse_file(
     return result, pl.concat(frames) if frames else pl.DataFrame(schema=STORE_SCHEMA)
 
 
-def _context(st: os.stat_result, timezone: str, year: int | None) -> ParseContext:
+def _context(
+    st: os.stat_result, timezone: str, year: int | None, identity: str | None = None
+) -> ParseContext:
     modified = datetime.fromtimestamp(st.st_mtime, UTC)
-    return ParseContext(timezone=timezone, year=year, modified=modified)
+    return ParseContext(timezone=timezone, year=year, modified=modified, identity=identity)
 
 
 def choose_format(

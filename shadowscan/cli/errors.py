@@ -49,6 +49,9 @@ def run(cli: click.Group, console: Console) -> int:
     except click.exceptions.Abort:
         console.print("aborted")
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # `shadowscan` alone: help, and 2
+        exc.show()
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR

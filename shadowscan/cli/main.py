@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import signal
 import sys
 import time
@@ -32,7 +33,7 @@ from shadowscan.cli.options import (
     until_option,
     view_format_option,
 )
-from shadowscan.cli.progress import ingest_progress, print_summary
+from shadowscan.cli.progress import ingest_progress, print_skipped, print_summary
 from shadowscan.cli.report import explain, report, reveal
 from shadowscan.cli.rules import rules
 from shadowscan.cli.store import compact, prune, status
@@ -49,11 +50,14 @@ from shadowscan.report.pseudonym import load_key
 
 @click.group(cls=ErrorBoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="shadowscan")
+@click.option(
+    "--traceback",
+    is_flag=True,
+    expose_value=False,
+    help="Show the full trace of an unexpected error (also after any command).",
+)
 def cli() -> None:
-    """Find shadow AI use in proxy, firewall and DNS logs.
-
-    Add --traceback to any command to see the full trace of an unexpected error.
-    """
+    """Find shadow AI use in proxy, firewall and DNS logs."""
 
 
 def _format_names(value: str | None) -> str | None:
@@ -66,28 +70,56 @@ def _format_names(value: str | None) -> str | None:
     return value
 
 
+def reading_options(command):
+    """How to read the logs, the same for `ingest` and `watch`."""
+    for option in reversed(
+        [
+            click.option(
+                "--log-format",
+                callback=lambda ctx, param, value: _format_names(value),
+                help="Skip detection: a format name, or NAME,NAME… for a file mixing them "
+                "line by line.",
+            ),
+            click.option(
+                "--map",
+                "mapping",
+                metavar="FIELD=COLUMN,…|FILE.toml",
+                help="Read CSV or JSON-lines files through this mapping of event fields to "
+                "their columns (ts, host or url required), e.g. "
+                "ts=Time,host=Domain,user=User,client_ip=Src.",
+            ),
+            timezone_option,
+            click.option(
+                "--year",
+                type=click.IntRange(1970, 9999),
+                help="Year of year-less times (syslog) [default: inferred from the file's date].",
+            ),
+            click.option(
+                "--identity",
+                metavar="NAME",
+                help="Whose computer a log that names no user is from (Proxifier's).",
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="No progress and no summary."),
+            rules_option,
+            config_option,
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _reading(log_format: str | None, mapping: str | None, timezone: str):
+    """The format to force (a name, a mixture or a mapping), None to detect; checks first."""
+    _check_timezone(timezone)
+    if mapping and log_format:
+        raise UsageError("--map and --log-format cannot be used together.")
+    return MappedFormat(load_mapping(mapping)) if mapping else log_format
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
-@click.option(
-    "--log-format",
-    callback=lambda ctx, param, value: _format_names(value),
-    help="Skip detection: a format name, or NAME,NAME… for a file mixing them line by line.",
-)
-@click.option(
-    "--map",
-    "mapping",
-    metavar="FIELD=COLUMN,…|FILE.toml",
-    help="Read CSV or JSON-lines files through this mapping of event fields to their "
-    "columns (ts, host or url required), e.g. ts=Time,host=Domain,user=User,client_ip=Src.",
-)
-@timezone_option
-@click.option(
-    "--year",
-    type=click.IntRange(1970, 9999),
-    help="Year of year-less times (syslog) [default: inferred from the file's date].",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@reading_options
 @click.option(
     "--reingest",
     is_flag=True,
@@ -102,8 +134,6 @@ def _format_names(value: str | None) -> str | None:
     metavar="MB",
     help="Commit after this much input: a crash redoes at most this much.",
 )
-@rules_option
-@config_option
 def ingest(
     paths,
     store,
@@ -111,21 +141,21 @@ def ingest(
     mapping,
     timezone,
     year,
+    identity,
     quiet,
-    reingest,
-    commit_mb,
     rules_dirs,
     config,
+    reingest,
+    commit_mb,
 ) -> None:
     """Read what is new in log files and folders (recursively, compressed or not).
 
     Each log resumes where the last run stopped: running twice counts once, and
-    a log renamed or compressed by rotation is not read again.
+    a log renamed or compressed by rotation is not read again. A path that
+    cannot be read (missing, permission denied) is skipped with its reason and
+    the run ends with status 4 once the rest is read.
     """
-    _check_timezone(timezone)
-    if mapping and log_format:
-        raise UsageError("--map and --log-format cannot be used together.")
-    forced = MappedFormat(load_mapping(mapping)) if mapping else log_format
+    forced = _reading(log_format, mapping, timezone)
     target = open_store(store, must_exist=False)
     err = Console(stderr=True)
     with ingest_progress(paths, err, enabled=not quiet) as progress:
@@ -139,13 +169,16 @@ def ingest(
             catalogue=catalogue_and_policy(config, rules_dirs)[0],
             reingest=reingest,
             commit_bytes=commit_mb << 20,
+            identity=identity,
         )
     if not quiet:
         print_summary(summary, Console(), err)
+    elif summary.unreadable:  # a quiet cron run still says which paths failed it
+        print_skipped(summary, err)
     if not summary.files and not summary.unchanged:
         raise UsageError("nothing was ingested.", hint="See the skipped files above.")
     if summary.unreadable:
-        err.print(f"{summary.unreadable} file(s) could not be read (see above); the rest were.")
+        err.print(f"{summary.unreadable} path(s) could not be read (see above); the rest were.")
         click.get_current_context().exit(EXIT_UNREADABLE)
 
 
@@ -160,24 +193,42 @@ def ingest(
     metavar="SECONDS",
     help="Time between two looks at the logs.",
 )
-@timezone_option
-@rules_option
-@config_option
-def watch(paths, store, interval, timezone, rules_dirs, config) -> None:
+@reading_options
+def watch(
+    paths,
+    store,
+    interval,
+    log_format,
+    mapping,
+    timezone,
+    year,
+    identity,
+    quiet,
+    rules_dirs,
+    config,
+) -> None:
     """Ingest what is new in the logs every few seconds, until interrupted (Ctrl-C).
 
     Safe beside cron runs and other watchers: each log is read by one process
     at a time and every line is stored once.
     """
-    _check_timezone(timezone)
+    forced = _reading(log_format, mapping, timezone)
     target = open_store(store, must_exist=False)
     catalogue = catalogue_and_policy(config, rules_dirs)[0]
     err = Console(stderr=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop
     try:
         while True:
-            summary = run_ingest(list(paths), target, timezone=timezone, catalogue=catalogue)
-            if summary.total("lines"):
+            summary = run_ingest(
+                list(paths),
+                target,
+                log_format=forced,
+                timezone=timezone,
+                year=year,
+                catalogue=catalogue,
+                identity=identity,
+            )
+            if summary.total("lines") and not quiet:
                 err.print(
                     f"{datetime.now(UTC):%H:%M:%S} {summary.total('lines'):,} new lines, "
                     f"{summary.total('events'):,} events, {summary.total('ai_events'):,} AI"
@@ -191,7 +242,13 @@ def watch(paths, store, interval, timezone, rules_dirs, config) -> None:
 @store_option
 @since_option
 @until_option
-@click.option("--format", "fmt", type=click.Choice(exporter.EXPORT_FORMATS), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(exporter.EXPORT_FORMATS),
+    required=True,
+    help="JSON lines or CSV (stdout or -o), or Parquet (needs -o).",
+)
 @output_option
 @rules_option
 @config_option
@@ -227,7 +284,9 @@ def export(
     show_default=True,
     help="Identities a name-only or co-visit lead needs.",
 )
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1), default=50, show_default=True, help="Leads to list at most."
+)
 @view_format_option
 @output_option
 @rules_option
@@ -251,8 +310,15 @@ def discover(
 
 
 @cli.command()
-def formats() -> None:
+@view_format_option
+def formats(fmt) -> None:
     """List the log formats shadowscan reads and the event fields each can fill."""
+    if fmt == "json":
+        rows = [
+            {"name": f.name, "title": f.title, "fills": list(f.fills)} for f in FORMATS.values()
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
     table = Table(title="Log formats (detection tries them in this order)", title_justify="left")
     for column in ("Name", "Source", "Fills besides time and host"):
         table.add_column(column)

@@ -73,4 +73,5 @@ view_format_option = click.option(
     type=click.Choice(["terminal", "json"]),
     default="terminal",
     show_default=True,
+    help="A table for people, or JSON for other tools.",
 )

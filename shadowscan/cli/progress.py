@@ -50,10 +50,15 @@ def ingest_progress(paths, console: Console, enabled: bool) -> Iterator:
         yield advance
 
 
-def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
-    """One line per skipped file on stderr; the totals table on stdout."""
+def print_skipped(summary: IngestSummary, err: Console) -> None:
+    """One line per skipped path on stderr, with its reason."""
     for path, reason in summary.skipped:
         err.print(cell(f"skipped {path}: {reason}"), soft_wrap=True)
+
+
+def print_summary(summary: IngestSummary, out: Console, err: Console) -> None:
+    """The skipped paths on stderr; the totals table on stdout."""
+    print_skipped(summary, err)
     table = Table(title="Ingest summary", title_justify="left", show_header=False)
     lines = summary.total("lines")
     rows = [

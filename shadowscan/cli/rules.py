@@ -173,7 +173,13 @@ def test_command(rules_dirs) -> None:
 
 
 @rules.command("export")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    required=True,
+    help="The tool the list is for (see the README's table).",
+)
 @click.option("--category", multiple=True, help="Only these categories (repeatable).")
 @click.option(
     "--signal",

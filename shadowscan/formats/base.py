@@ -24,6 +24,8 @@ class ParseContext:
     year: int | None = None
     #: The file's modification time (UTC), the latest a line can be.
     modified: datetime | None = None
+    #: Who a log that names no user or client belongs to (`--identity`): Proxifier's.
+    identity: str | None = None
     #: Formats with header lines (Zeek's `#fields`) keep the layout in force here.
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -45,6 +47,8 @@ class LogFormat:
     samples: ClassVar[tuple[str, ...]]
     #: Event fields this format can fill (beyond time and host): what its logs can tell.
     fills: ClassVar[tuple[str, ...]] = ()
+    #: One computer's log that names no user or client: `--identity` says whose it is.
+    names_no_one: ClassVar[bool] = False
     #: What a read resuming mid-file replays first, because later lines depend on
     #: it: None (every line stands alone), `b""` (the file's first line, a header
     #: row) or a prefix such as `b"#"` (the first line and every earlier line that

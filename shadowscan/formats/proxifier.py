@@ -44,9 +44,11 @@ class ProxifierLog(LogFormat):
     counted when its `close` line comes. `resolve name : DNS` lines and
     Proxifier's own status messages are skipped too; a connection line with
     any other message is rejected, so that new wording shows in ingest health.
-    The log is one computer's: it names no user and no client address, and
-    the program (`chrome.exe *64`) has no column in the event schema. Events
-    are kind `flow`; the port comes from `host:port`.
+    The log is one computer's: it names no user and no client address, so
+    `ingest --identity NAME` says whose it is (the user, as the other logs and
+    the policy spell it); without it the events are unattributed and ingest
+    says so. The program (`chrome.exe *64`) has no column in the event schema.
+    Events are kind `flow`; the port comes from `host:port`.
 
         [10.30 16:49:07] chrome.exe - chatgpt.com:443 close, 1190 bytes (1.16 KB) sent, \
             1671 bytes (1.63 KB) received, lifetime 00:02
@@ -56,7 +58,8 @@ class ProxifierLog(LogFormat):
 
     name = "proxifier"
     title = "Proxifier connection log"
-    fills = ("port", "status", "action", "bytes_out", "bytes_in")
+    fills = ("user", "port", "status", "action", "bytes_out", "bytes_in")
+    names_no_one = True
     samples = (
         "[12.01 10:00:00] chrome.exe - chatgpt.com:443 open through proxy proxy.acme.example:8080 "
         "HTTPS",
@@ -76,7 +79,7 @@ class ProxifierLog(LogFormat):
         rows = rows.with_columns(_kind().alias("kind"))
         kept = rows.filter(~pl.col("kind").is_in(["status", "skip"]))
         kept = per_unique(kept, "time", _timestamp(pl.col("time"), ctx), "ts")
-        return _events(kept).collect()
+        return _events(kept).with_columns(user_raw=pl.lit(ctx.identity, pl.String)).collect()
 
 
 def _pieces(lines: pl.LazyFrame) -> pl.LazyFrame:

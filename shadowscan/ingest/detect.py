@@ -38,10 +38,13 @@ def detect(head: list[str], formats: dict[str, LogFormat] = FORMATS) -> Detectio
     if not head:
         return Detection(None, 0.0, "the file is empty")
     best = Detection(None, 0.0, "no known format recognises its first line")
+    readers = []  # formats that read some of the lines: a mixture the user can name
     for fmt in formats.values():
         if not fmt.signature(head):
             continue
         score, failed = trial(fmt, head)
+        if 0 < score < 1:
+            readers.append(fmt.name)
         if score > best.score or best.fmt is None:
             reason = f"best candidate {fmt.name} read {score:.0%} of the first lines"
             if failed is not None:
@@ -52,7 +55,13 @@ def detect(head: list[str], formats: dict[str, LogFormat] = FORMATS) -> Detectio
         if mixed is not None and mixed.score > best.score and mixed.score >= MIN_SCORE:
             return mixed
     if best.score < MIN_SCORE:
-        return Detection(None, best.score, best.reason)
+        reason = best.reason
+        if len(readers) > 1:
+            reason += (
+                f"; {', '.join(readers)} each read some lines: if the file mixes them, "
+                f"try --log-format {','.join(readers)}"
+            )
+        return Detection(None, best.score, reason)
     return best
 
 

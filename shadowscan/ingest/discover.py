@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shadowscan.errors import UsageError
-
 
 @dataclass
 class Discovery:
@@ -22,15 +20,17 @@ def discover(paths: list[str | Path]) -> Discovery:
     """Walk folders recursively, in name order, and list the regular files found.
 
     Symlinked folders are followed once: a loop is reported, not walked again.
-    A path that does not exist is a usage error.
+    A path that does not exist is skipped and counted as unreadable, like a
+    file that cannot be opened: one wrong path does not stop a cron run.
     """
     found = Discovery()
     seen: set[tuple[int, int]] = set()
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            raise UsageError(f"{raw}: no such file or folder.", hint="Check the path to the logs.")
-        if path.is_dir():
+        if not path.exists() and not path.is_symlink():
+            found.skipped.append((path, "no such file or folder"))
+            found.unreadable += 1
+        elif path.is_dir():
             _walk(path, found, seen)
         else:
             _add(path, found, seen)

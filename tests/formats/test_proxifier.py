@@ -40,7 +40,9 @@ def test_one_event_per_connection_on_the_line_that_ends_it():
         403,
         "blocked",
     )
-    assert not {"client_ip", "user_raw"} & set(out.columns)  # one computer's log: nobody named
+    assert "client_ip" not in out.columns and out["user_raw"].is_null().all()  # nobody named
+    named = parse(PROXIFIER, list(PROXIFIER.samples), ParseContext(year=2025, identity="alice"))
+    assert named["user_raw"].to_list() == ["alice", "alice"]  # --identity: whose computer
 
 
 @pytest.mark.parametrize(
