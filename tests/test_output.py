@@ -28,11 +28,9 @@ def invoke(*args, env=None):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, env=env)
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("org") / "store"
-    assert invoke("ingest", "-q", "--store", path, ORG / "logs").exit_code == 0
-    return path
+@pytest.fixture
+def store(org_store) -> Path:
+    return org_store
 
 
 def test_an_80_column_report_drops_columns_rather_than_cut_names_or_dates(store):

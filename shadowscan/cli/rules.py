@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from shadowscan.cli.common import emit
 from shadowscan.cli.options import output_option, rules_option, view_format_option
 from shadowscan.errors import ShadowscanError, UsageError
 from shadowscan.match.cases import run_cases
@@ -190,11 +191,9 @@ def test_command(rules_dirs) -> None:
 @click.option("--service", multiple=True, help="Only these service ids (repeatable).")
 @output_option
 @rules_option
-def export_command(fmt, category, signal, service, output: Path | None, rules_dirs) -> None:
+def export_command(
+    fmt, category, signal, service, output: Path | None, private: bool, rules_dirs
+) -> None:
     """Block or watch lists: Squid ACL, hosts, RPZ, Zeek Intel, Suricata, Sigma or CSV."""
     catalogue = load_catalogue(extra=rules_dirs)
-    text = exporters()[fmt](select(catalogue, category, signal, service))
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    emit(exporters()[fmt](select(catalogue, category, signal, service)), output, private=private)
