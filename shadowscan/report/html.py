@@ -17,7 +17,7 @@ from shadowscan import __version__
 from shadowscan.analyse.aggregate import Report
 from shadowscan.report import svg
 from shadowscan.report.svg import esc
-from shadowscan.report.terminal import SAMPLE_WIDTH, human_bytes, pct
+from shadowscan.report.terminal import SAMPLE_WIDTH, grant_label, human_bytes, pct
 
 POPULATION_SOURCES = {
     "directory": "people in the directory",
@@ -273,7 +273,9 @@ def _tables(report: Report) -> list[str]:
         report.shadow_identities, keys, none, shadow_services=shadow_services, uploaded=_uploaded
     )
     keys = "service_id plan grant holders active unused_seats idle_holders unused_pct"
-    seats = _table(report.seats, keys, "No policy grants: nothing is sanctioned.")
+    seats = _table(
+        report.seats, keys, "No policy grants: nothing is sanctioned.", grant=grant_label
+    )
     none = "No service was used for the first time in this period."
     new = _table(report.new_services, "name category users first_seen", none)
     weekly = _table(report.weekly, "start ai_users shadow_users events")

@@ -293,7 +293,7 @@ def _seats(report: Report, width: int) -> Table:
         [
             cell(row["service_id"]),
             cell(row["plan"] or "-"),
-            cell(row["grant"]),
+            cell(grant_label(row)),
             f"{row['holders']:,}",
             f"{row['active']:,}",
             f"{row['unused_seats']:,}" if row["kind"] == "seats" else "-",
@@ -313,6 +313,11 @@ def _seats(report: Report, width: int) -> Table:
         "Not used %>",
     ]
     return _rows("Sanctioned grants", columns, rows, set(), width)
+
+
+def grant_label(row: dict) -> str:
+    """How a grant reads in a table: its seat file, departments or everyone, and if bundled."""
+    return f"{row['grant']} (bundled)" if row["bundled"] else row["grant"]
 
 
 def _weekly(report: Report, width: int) -> Table:
