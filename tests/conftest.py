@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from shadowscan.cli.main import cli
+
+# Property tests check behaviour, never time: on a loaded 2-core machine one example
+# can take a second, and Hypothesis's default 200 ms deadline would fail it.
+settings.register_profile("shadowscan", deadline=None)
+settings.load_profile("shadowscan")
 
 ORG = Path(__file__).resolve().parents[1] / "fixtures" / "org"
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from shadowscan.errors import UsageError
 from shadowscan.ingest.discover import discover
 
 
@@ -72,9 +71,11 @@ def test_special_files_and_dangling_links_are_skipped(tmp_path: Path) -> None:
     ]
 
 
-def test_a_missing_path_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="no such file or folder"):
-        discover([tmp_path / "missing.log"])
+def test_a_missing_path_is_skipped_as_unreadable(tmp_path: Path) -> None:
+    root = _tree(tmp_path, "open.log")
+    found = discover([tmp_path / "missing.log", root])
+    assert found.skipped == [(tmp_path / "missing.log", "no such file or folder")]
+    assert found.unreadable == 1 and [p.name for p in found.files] == ["open.log"]
 
 
 def test_an_unreadable_file_is_skipped(tmp_path: Path) -> None:

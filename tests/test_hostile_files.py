@@ -142,7 +142,7 @@ def test_an_unreadable_file_is_skipped_and_the_exit_status_says_so():
         )
         assert proc.returncode == 4, proc.stderr
         assert "secret.log: permission denied" in proc.stderr
-        assert "1 file(s) could not be read" in proc.stderr
+        assert "1 path(s) could not be read" in proc.stderr
     finally:
         shutil.rmtree(root)
 
