@@ -146,9 +146,21 @@ def check_command(rules_dirs) -> None:
     console = Console(soft_wrap=True)  # one problem per line, for editors and grep
     for problem in problems:
         console.print(Text(f"{problem.severity}: {visible(problem)}"))
+    for service in catalogue.awaiting_review.values():
+        rules_count = len(service.hosts) + len(service.paths)
+        console.print(
+            Text(
+                f"review: {visible(service.source)}: {rules_count} rule(s) awaiting review, "
+                "not matched until `review = true` is removed"
+            )
+        )
     if problems:
         raise RulesFailed(f"{len(problems)} problem(s) in {len(catalogue.services)} services.")
-    console.print(f"{len(catalogue.services)} services, no problems.")
+    pending = len(catalogue.awaiting_review)
+    console.print(
+        f"{len(catalogue.services)} services, no problems"
+        + (f"; {pending} candidate(s) awaiting review." if pending else ".")
+    )
 
 
 @rules.command("test")
