@@ -1,4 +1,4 @@
-"""`shadowscan rules …`: list, explain, check, test and export the catalogue."""
+"""`shadowscan rules …`: list, explain, check, test, export, import, diff the catalogue."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from shadowscan.errors import ShadowscanError, UsageError
 from shadowscan.match.cases import run_cases
 from shadowscan.match.catalogue import load_catalogue, rule_dirs
 from shadowscan.match.explain import Explanation, explain
+from shadowscan.match.importer import ImportResult, import_list
 from shadowscan.match.lint import check
+from shadowscan.match.lists import READERS
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
 from shadowscan.report.safe import cell, visible
@@ -204,3 +206,73 @@ def export_command(fmt, category, signal, service, output: Path | None, rules_di
         output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+#: notes printed before the rest are only counted: a hostile list can have millions
+MAX_NOTES_SHOWN = 200
+
+
+@rules.command("import")
+@click.argument("list_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--from", "fmt", type=click.Choice(list(READERS)), required=True)
+@click.option(
+    "--category",
+    default="chat",
+    show_default=True,
+    help="Category of the candidates (a CSV's category column wins); checked at review.",
+)
+@click.option(
+    "--source",
+    help="Where the list was published, recorded in each candidate [default: LIST_FILE].",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("rules-review"),
+    show_default=True,
+    help="Review folder for the candidate files.",
+)
+@rules_option
+def import_command(list_file: Path, fmt, category, source, out_dir: Path, rules_dirs) -> None:
+    """Turn a public domain list into candidate rule files (review = true) in a review folder."""
+    catalogue = load_catalogue(extra=rules_dirs)
+    if category not in catalogue.categories:
+        raise UsageError(
+            f"unknown category {category!r}.", hint=f"Known: {', '.join(catalogue.categories)}."
+        )
+    result = import_list(list_file, fmt, catalogue, out_dir, category=category, source=source)
+    _print_import(Console(soft_wrap=True), result, out_dir)
+
+
+def _print_import(console: Console, result: ImportResult, out_dir: Path) -> None:
+    hosts = sum(len(c.entries) for c in result.candidates)
+    console.print(
+        Text(
+            f"{result.lines} lines: {hosts} new host(s) in {len(result.candidates)} "
+            f"candidate(s), {len(result.covered)} already covered, {len(result.notes)} note(s)"
+        )
+    )
+    for c in result.candidates:
+        console.print(Text(f"candidate: {visible(c.path)}: {len(c.entries)} host(s)"))
+    for entry, service_id in result.covered:
+        console.print(Text(f"covered: {entry.where}: {entry.host} is {service_id}"))
+    for note in result.notes[:MAX_NOTES_SHOWN]:
+        console.print(Text(f"note: {visible(note.where)}: {note.message}: {_quote(note.text)}"))
+    if len(result.notes) > MAX_NOTES_SHOWN:
+        console.print(f"… and {len(result.notes) - MAX_NOTES_SHOWN} more note(s).")
+    if result.candidates:
+        console.print(
+            Text(
+                f"Review them, delete `review = true` from those you keep, then use "
+                f"--rules {visible(out_dir)}; `shadowscan rules check --rules "
+                f"{visible(out_dir)}` lists what awaits review."
+            )
+        )
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    """A list line as shown in a note: escaped and cut, a 300-character label included."""
+    shown = visible(text[:limit]) + ("…" if len(text) > limit else "")
+    return f"'{shown}'"
