@@ -11,16 +11,19 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from shadowscan.cli.common import emit
 from shadowscan.cli.options import output_option, rules_option, view_format_option
 from shadowscan.errors import ShadowscanError, UsageError
 from shadowscan.match.cases import run_cases
-from shadowscan.match.catalogue import load_catalogue, rule_dirs
+from shadowscan.match.catalogue import default_rules_dir, load_catalogue, rule_dirs
+from shadowscan.match.diff import diff_folders
 from shadowscan.match.explain import Explanation, explain
 from shadowscan.match.importer import ImportResult, import_list
 from shadowscan.match.lint import check
 from shadowscan.match.lists import READERS
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
+from shadowscan.report import rulesdiff
 from shadowscan.report.safe import cell, visible
 from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
 
@@ -276,3 +279,20 @@ def _quote(text: str, limit: int = 80) -> str:
     """A list line as shown in a note: escaped and cut, a 300-character label included."""
     shown = visible(text[:limit]) + ("…" if len(text) > limit else "")
     return f"'{shown}'"
+
+
+@rules.command("diff")
+@click.argument("old_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("new_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@view_format_option
+@output_option
+def diff_command(old_dir: Path, new_dir: Path | None, fmt, output: Path | None) -> None:
+    """Services and hosts added, removed or changed from OLD_DIR to NEW_DIR [default: bundled]."""
+    result = diff_folders(old_dir, new_dir or default_rules_dir())
+    if fmt == "json":
+        emit(rulesdiff.to_json(result), output)
+    elif output:
+        with open(output, "w", encoding="utf-8") as f:
+            rulesdiff.render(result, Console(file=f, width=160, color_system=None, soft_wrap=True))
+    else:
+        rulesdiff.render(result, Console(soft_wrap=True))
