@@ -7,12 +7,23 @@ import sys
 from pathlib import Path
 
 import click
+import polars as pl
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from shadowscan.cli.common import emit
-from shadowscan.cli.options import output_option, rules_option, view_format_option
+from shadowscan.analyse.coverage import coverage
+from shadowscan.analyse.period import choose_period
+from shadowscan.cli.common import catalogue_and_policy, emit, open_store
+from shadowscan.cli.options import (
+    config_option,
+    output_option,
+    rules_option,
+    since_option,
+    store_option,
+    until_option,
+    view_format_option,
+)
 from shadowscan.errors import ShadowscanError, UsageError
 from shadowscan.match.cases import run_cases
 from shadowscan.match.catalogue import default_rules_dir, load_catalogue, rule_dirs
@@ -23,7 +34,9 @@ from shadowscan.match.lint import check
 from shadowscan.match.lists import READERS
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
+from shadowscan.report import coverage as coverage_view
 from shadowscan.report import rulesdiff
+from shadowscan.report.output import check_output
 from shadowscan.report.safe import cell, visible
 from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
 
@@ -296,3 +309,38 @@ def diff_command(old_dir: Path, new_dir: Path | None, fmt, output: Path | None) 
             rulesdiff.render(result, Console(file=f, width=160, color_system=None, soft_wrap=True))
     else:
         rulesdiff.render(result, Console(soft_wrap=True))
+
+
+@rules.command("coverage")
+@store_option
+@since_option
+@until_option
+@click.option(
+    "--min-identities",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Identities a name-only or co-visit lead needs.",
+)
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@view_format_option
+@output_option
+@rules_option
+@config_option
+def coverage_command(
+    store, since, until, min_identities, limit, fmt, output, rules_dirs, config
+) -> None:
+    """How much AI-looking traffic the catalogue covers, and ranked leads for what it misses."""
+    events = open_store(store)
+    newest = events.events().select(pl.col("ts").max()).collect().item()
+    period = choose_period(newest, since, until)
+    catalogue, _ = catalogue_and_policy(config, rules_dirs)
+    result = coverage(events, catalogue, period, min_identities=min_identities, limit=limit)
+    if fmt == "json":
+        emit(coverage_view.to_json(result), output, events)
+    elif output:
+        check_output(output, events.root)
+        with open(output, "w", encoding="utf-8") as f:
+            coverage_view.render(result, Console(file=f, width=160, color_system=None))
+    else:
+        coverage_view.render(result, Console())
