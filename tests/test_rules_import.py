@@ -4,7 +4,8 @@ Proven here: our own v2fly-format sample (`fixtures/lists/`) becomes one candida
 per registered domain, with its hosts, a `source` and `review = true`; `include:`
 lines are followed beside the file (a missing one and a loop are reported);
 hosts the catalogue covers are reported, not written; `keyword:`/`regexp:` lines,
-a path, a wildcard, a port, a 300-character label and garbage are each reported
+a path, a wildcard, a port, a 300-character label, a shared platform's suffix
+(`vercel.app`) and garbage are each reported
 with their line, an IDN becomes punycode; the plain-list and CSV formats work
 the same way; candidates match nothing until the mark is removed, then pass
 `rules check` and `rules test`; a reviewed file is never overwritten; hostile
@@ -67,6 +68,7 @@ def test_v2fly_sample_becomes_one_candidate_per_registered_domain(tmp_path: Path
         "imagegen-sample-co-uk",
         "sample-notes-io",  # from the included ai-sample-extra
         "xn-bcher-ki-sample-zvb-de",
+        "sample-chat-app-vercel-app",  # an app on a shared platform is its own candidate
     }
     relay = docs["sample-relay-ai"]
     assert relay["review"] is True and relay["source"] == "https://x.example/l"
@@ -82,7 +84,7 @@ def test_v2fly_sample_becomes_one_candidate_per_registered_domain(tmp_path: Path
     }
     assert docs["sample-notes-io"]["hosts"][1]["source"] == "ai-sample-extra:3 @ads"
     assert _hosts(docs["xn-bcher-ki-sample-zvb-de"]) == {"xn--bcher-ki-sample-zvb.de": "suffix"}
-    assert "5 candidate(s), 2 already covered" in output
+    assert "6 candidate(s), 2 already covered" in output
 
 
 def test_covered_hosts_are_reported_not_duplicated(tmp_path: Path) -> None:
@@ -108,6 +110,7 @@ def test_covered_hosts_are_reported_not_duplicated(tmp_path: Path) -> None:
         ("category-ai-sample:28", "has a port or a scheme"),
         ("category-ai-sample:29", "not a host name"),
         ("category-ai-sample:30", "unexpected text after the rule"),
+        ("category-ai-sample:31", "a shared platform's suffix"),
     ],
 )
 def test_each_unusable_line_is_reported_with_its_line(tmp_path, where, message) -> None:
@@ -124,10 +127,10 @@ def test_keywords_and_regexps_never_become_host_rules(tmp_path: Path) -> None:
 def test_candidates_match_nothing_until_reviewed(tmp_path: Path) -> None:
     _, out = _import(tmp_path, "category-ai-sample", "v2fly")
     pending = load_catalogue(extra=[out])
-    assert len(pending.awaiting_review) == 5
+    assert len(pending.awaiting_review) == 6
     assert HostMatcher(pending).match_one("x.sample-relay.ai") is None
     check = invoke("rules", "check", "--rules", out)
-    assert check.exit_code == 0 and "5 candidate(s) awaiting review" in check.output
+    assert check.exit_code == 0 and "6 candidate(s) awaiting review" in check.output
     for path in out.glob("*.toml"):
         path.write_text(path.read_text().replace("review = true\n", ""))
     hit = HostMatcher(load_catalogue(extra=[out])).match_one("x.sample-relay.ai")

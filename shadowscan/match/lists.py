@@ -208,9 +208,15 @@ def _csv_row(out: ListRead, where: str, row: dict, host_column: str, columns: di
 
 def _add(out, where, text, value, kind, attributes, name=None, category=None) -> None:
     host, problem = check_host(value)
-    domain = registered_domain(host) if host else None
+    # Each app on a shared platform (myapp.vercel.app) is its own candidate, and the
+    # platform itself (vercel.app) is never a rule: it would match every other app.
+    domain = registered_domain(host, private=True) if host else None
     if host and not domain:
-        problem = "no registered domain: a public suffix itself, or not under a known one"
+        problem = (
+            "a shared platform's suffix: list the app's own host, not every app's"
+            if registered_domain(host)
+            else "no registered domain: a public suffix, or not under a known one"
+        )
     if problem:
         out.notes.append(Note(where, text, problem))
         return
