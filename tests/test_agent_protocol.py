@@ -5,7 +5,8 @@ agent-to-agent endpoints (`/mcp`, `/sse`, `/.well-known/agent.json`,
 `/.well-known/agent-card.json`) on a shared host, on path boundaries, never for a
 DNS event (no path), and the Squid export escapes their dots; a file marked
 `review = true` is checked but never matched until the mark is removed, and
-`rules check` lists it as awaiting review.
+`rules check` lists it as awaiting review, and flags a host in it that a
+reviewed service has matched since.
 """
 
 from __future__ import annotations
@@ -153,3 +154,14 @@ def test_a_review_mark_must_be_a_boolean(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["rules", "check", "--rules", str(local)])
     assert result.exit_code == 1
     assert f"{local}/newtool-ai.toml:1: review must be true or false" in result.output
+
+
+def test_a_candidate_host_the_catalogue_now_matches_is_flagged(tmp_path: Path) -> None:
+    stale = CANDIDATE.replace('pattern = "newtool.ai"', 'pattern = "chatgpt.com"')
+    local = rules_dir(tmp_path / "review", {"newtool-ai.toml": stale})
+    result = CliRunner().invoke(cli, ["rules", "check", "--rules", str(local)])
+    assert result.exit_code == 1
+    assert (
+        f"lint: {local}/newtool-ai.toml:8: host 'chatgpt.com' awaiting review is already "
+        "chatgpt's: drop it"
+    ) in result.output
