@@ -281,3 +281,13 @@ def test_imported_list_exported_as_hosts_covers_it_and_nothing_else(tmp_path, li
     )
     added = set(hosts_export.render(select(merged)).splitlines()) - set(BUNDLED_HOSTS)
     assert {line.split()[1] for line in added if not line.startswith("#")} == imported
+
+
+def test_a_long_list_of_bad_lines_is_counted_not_printed(tmp_path: Path) -> None:
+    listed = tmp_path / "noisy"
+    listed.write_text("keyword:x\n" * 250)
+    out = tmp_path / "review"
+    result = invoke("rules", "import", listed, "--from", "v2fly", "-o", out)
+    assert result.exit_code == 0
+    assert result.output.count("note: noisy:") == 200
+    assert "… and 50 more (note)." in result.output

@@ -224,7 +224,7 @@ def export_command(fmt, category, signal, service, output: Path | None, rules_di
         sys.stdout.write(text)
 
 
-#: notes printed before the rest are only counted: a hostile list can have millions
+#: lines of each kind printed before the rest are only counted: a list can have millions
 MAX_NOTES_SHOWN = 200
 
 
@@ -270,14 +270,11 @@ def _print_import(console: Console, result: ImportResult, out_dir: Path) -> None
             f"candidate(s), {len(result.covered)} already covered, {len(result.notes)} note(s)"
         )
     )
-    for c in result.candidates:
-        console.print(Text(f"candidate: {visible(c.path)}: {len(c.entries)} host(s)"))
-    for entry, service_id in result.covered:
-        console.print(Text(f"covered: {entry.where}: {entry.host} is {service_id}"))
-    for note in result.notes[:MAX_NOTES_SHOWN]:
-        console.print(Text(f"note: {visible(note.where)}: {note.message}: {_quote(note.text)}"))
-    if len(result.notes) > MAX_NOTES_SHOWN:
-        console.print(f"… and {len(result.notes) - MAX_NOTES_SHOWN} more note(s).")
+    _capped(
+        console, "candidate", result.candidates, lambda c: f"{c.path}: {len(c.entries)} host(s)"
+    )
+    _capped(console, "covered", result.covered, lambda x: f"{x[0].where}: {x[0].host} is {x[1]}")
+    _capped(console, "note", result.notes, lambda n: f"{n.where}: {n.message}: {_quote(n.text)}")
     if result.candidates:
         console.print(
             Text(
@@ -286,6 +283,14 @@ def _print_import(console: Console, result: ImportResult, out_dir: Path) -> None
                 f"{visible(out_dir)}` lists what awaits review."
             )
         )
+
+
+def _capped(console: Console, label: str, items: list, line) -> None:
+    """One line per item, the first MAX_NOTES_SHOWN of them, then a count of the rest."""
+    for item in items[:MAX_NOTES_SHOWN]:
+        console.print(Text(f"{label}: {visible(line(item))}"))
+    if len(items) > MAX_NOTES_SHOWN:
+        console.print(f"… and {len(items) - MAX_NOTES_SHOWN} more ({label}).")
 
 
 def _quote(text: str, limit: int = 80) -> str:
