@@ -52,9 +52,9 @@ def discover(
     period: Period,
     *,
     min_identities: int = 2,
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> pl.DataFrame:
-    """Ranked candidate hosts: the COLUMNS above, best first."""
+    """Ranked candidate hosts: the COLUMNS above, best first (all of them if `limit` is None)."""
     scoped = store.events().filter(period.filter() & pl.col("host").is_not_null())
     unknown = _unknown_hosts(scoped, HostMatcher(catalogue))
     events = scoped.join(unknown.lazy(), on="host", how="semi").with_columns(
@@ -79,8 +79,8 @@ def discover(
         found.join(hosts, on="host")
         .join(_examples(events), on="host", how="left")
         .sort(["score", "identities", "events", "host"], descending=[True, True, True, False])
-        .head(limit)
     )
+    ranked = ranked if limit is None else ranked.head(limit)
     return ranked.select(list(COLUMNS)).cast(COLUMNS)
 
 

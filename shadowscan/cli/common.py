@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from rich.console import Console
 
 from shadowscan.errors import StoreError
 from shadowscan.match.catalogue import Catalogue, load_catalogue
@@ -47,3 +51,19 @@ def emit(
     if store is not None:
         check_output(output, store.root, inputs)
     atomic_write(output, text, private)
+
+
+def show(
+    render: Callable[[Console], None],
+    output: Path | None,
+    store: EventStore | None = None,
+    private: bool = False,
+    soft_wrap: bool = False,
+) -> None:
+    """A Rich view on the terminal, or as plain 160-column text to `output` through `emit`."""
+    if output is None:
+        render(Console(soft_wrap=soft_wrap))
+        return
+    buffer = io.StringIO()
+    render(Console(file=buffer, width=160, color_system=None, soft_wrap=soft_wrap))
+    emit(buffer.getvalue(), output, store, private=private)

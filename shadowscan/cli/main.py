@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import signal
 import sys
@@ -20,7 +19,7 @@ from shadowscan.analyse.aggregate import ai_events
 from shadowscan.analyse.classify import classify
 from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.period import choose_period
-from shadowscan.cli.common import catalogue_and_policy, emit, open_store
+from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.errors import ErrorBoundaryGroup, run
 from shadowscan.cli.options import (
     config_option,
@@ -301,12 +300,8 @@ def discover(
     found = find_candidates(events, catalogue, period, min_identities=min_identities, limit=limit)
     if fmt == "json":
         emit(candidates.to_json(found, period), output, events, private=private)
-    elif output:
-        buffer = io.StringIO()
-        candidates.render(found, period, Console(file=buffer, width=160, color_system=None))
-        emit(buffer.getvalue(), output, events, private=private)
     else:
-        candidates.render(found, period, Console())
+        show(lambda c: candidates.render(found, period, c), output, events, private)
 
 
 @cli.command()

@@ -1,4 +1,4 @@
-"""`shadowscan rules …`: list, explain, check, test and export the catalogue."""
+"""`shadowscan rules …`: list, explain, check, test, export, import, diff the catalogue."""
 
 from __future__ import annotations
 
@@ -11,15 +11,30 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from shadowscan.cli.common import emit
-from shadowscan.cli.options import output_option, rules_option, view_format_option
+from shadowscan.analyse.coverage import coverage
+from shadowscan.analyse.period import choose_period
+from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
+from shadowscan.cli.options import (
+    config_option,
+    output_option,
+    rules_option,
+    since_option,
+    store_option,
+    until_option,
+    view_format_option,
+)
 from shadowscan.errors import ShadowscanError, UsageError
 from shadowscan.match.cases import run_cases
-from shadowscan.match.catalogue import load_catalogue, rule_dirs
+from shadowscan.match.catalogue import default_rules_dir, load_catalogue, rule_dirs
+from shadowscan.match.diff import diff_folders
 from shadowscan.match.explain import Explanation, explain
+from shadowscan.match.importer import ImportResult, import_list
 from shadowscan.match.lint import check
+from shadowscan.match.lists import READERS
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
+from shadowscan.report import coverage as coverage_view
+from shadowscan.report import rulesdiff
 from shadowscan.report.safe import cell, visible
 from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
 
@@ -147,9 +162,21 @@ def check_command(rules_dirs) -> None:
     console = Console(soft_wrap=True)  # one problem per line, for editors and grep
     for problem in problems:
         console.print(Text(f"{problem.severity}: {visible(problem)}"))
+    for service in catalogue.awaiting_review.values():
+        rules_count = len(service.hosts) + len(service.paths)
+        console.print(
+            Text(
+                f"review: {visible(service.source)}: {rules_count} rule(s) awaiting review, "
+                "not matched until `review = true` is removed"
+            )
+        )
     if problems:
         raise RulesFailed(f"{len(problems)} problem(s) in {len(catalogue.services)} services.")
-    console.print(f"{len(catalogue.services)} services, no problems.")
+    pending = len(catalogue.awaiting_review)
+    console.print(
+        f"{len(catalogue.services)} services, no problems"
+        + (f"; {pending} candidate(s) awaiting review." if pending else ".")
+    )
 
 
 @rules.command("test")
@@ -197,3 +224,132 @@ def export_command(
     """Block or watch lists: Squid ACL, hosts, RPZ, Zeek Intel, Suricata, Sigma or CSV."""
     catalogue = load_catalogue(extra=rules_dirs)
     emit(exporters()[fmt](select(catalogue, category, signal, service)), output, private=private)
+
+
+#: lines of each kind printed before the rest are only counted: a list can have millions
+MAX_NOTES_SHOWN = 200
+
+
+@rules.command("import")
+@click.argument("list_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "fmt",
+    type=click.Choice(list(READERS)),
+    required=True,
+    help="v2fly domain-list-community, one domain per line, or CSV.",
+)
+@click.option(
+    "--category",
+    default="chat",
+    show_default=True,
+    help="Category of the candidates (a CSV's category column wins); checked at review.",
+)
+@click.option(
+    "--source",
+    help="Where the list was published, recorded in each candidate [default: LIST_FILE].",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("rules-review"),
+    show_default=True,
+    help="Review folder for the candidate files.",
+)
+@rules_option
+def import_command(list_file: Path, fmt, category, source, out_dir: Path, rules_dirs) -> None:
+    """Turn a public domain list into candidate rule files (review = true) in a review folder."""
+    catalogue = load_catalogue(extra=rules_dirs)
+    if category not in catalogue.categories:
+        raise UsageError(
+            f"unknown category {category!r}.", hint=f"Known: {', '.join(catalogue.categories)}."
+        )
+    result = import_list(list_file, fmt, catalogue, out_dir, category=category, source=source)
+    _print_import(Console(soft_wrap=True), result, out_dir)
+
+
+def _print_import(console: Console, result: ImportResult, out_dir: Path) -> None:
+    hosts = sum(len(c.entries) for c in result.candidates)
+    console.print(
+        Text(
+            f"{result.lines} lines: {hosts} new host(s) in {len(result.candidates)} "
+            f"candidate(s), {len(result.covered)} already covered, {len(result.notes)} note(s)"
+        )
+    )
+    _capped(
+        console, "candidate", result.candidates, lambda c: f"{c.path}: {len(c.entries)} host(s)"
+    )
+    _capped(console, "covered", result.covered, lambda x: f"{x[0].where}: {x[0].host} is {x[1]}")
+    _capped(console, "note", result.notes, lambda n: f"{n.where}: {n.message}: {_quote(n.text)}")
+    if result.candidates:
+        console.print(
+            Text(
+                f"Review them, delete `review = true` from those you keep, then use "
+                f"--rules {visible(out_dir)}; `shadowscan rules check --rules "
+                f"{visible(out_dir)}` lists what awaits review."
+            )
+        )
+
+
+def _capped(console: Console, label: str, items: list, line) -> None:
+    """One line per item, the first MAX_NOTES_SHOWN of them, then a count of the rest."""
+    for item in items[:MAX_NOTES_SHOWN]:
+        console.print(Text(f"{label}: {visible(line(item))}"))
+    if len(items) > MAX_NOTES_SHOWN:
+        console.print(f"… and {len(items) - MAX_NOTES_SHOWN} more ({label}).")
+
+
+def _quote(text: str, limit: int = 80) -> str:
+    """A list line as shown in a note: escaped and cut, a 300-character label included."""
+    shown = visible(text[:limit]) + ("…" if len(text) > limit else "")
+    return f"'{shown}'"
+
+
+@rules.command("diff")
+@click.argument("old_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("new_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@view_format_option
+@output_option
+def diff_command(
+    old_dir: Path, new_dir: Path | None, fmt, output: Path | None, private: bool
+) -> None:
+    """Services and hosts added, removed or changed from OLD_DIR to NEW_DIR [default: bundled]."""
+    result = diff_folders(old_dir, new_dir or default_rules_dir())
+    if fmt == "json":
+        emit(rulesdiff.to_json(result), output, private=private)
+    else:
+        show(lambda c: rulesdiff.render(result, c), output, private=private, soft_wrap=True)
+
+
+@rules.command("coverage")
+@store_option
+@since_option
+@until_option
+@click.option(
+    "--min-identities",
+    type=click.IntRange(1),
+    default=1,
+    show_default=True,
+    help="Identities a name-only or co-visit lead needs.",
+)
+@click.option(
+    "--limit", type=click.IntRange(1), default=50, show_default=True, help="Leads to list at most."
+)
+@view_format_option
+@output_option
+@rules_option
+@config_option
+def coverage_command(
+    store, since, until, min_identities, limit, fmt, output, private, rules_dirs, config
+) -> None:
+    """How much AI-looking traffic the catalogue covers, and ranked leads for what it misses."""
+    events = open_store(store)
+    period = choose_period(events.days(), since, until)
+    catalogue, _ = catalogue_and_policy(config, rules_dirs)
+    result = coverage(events, catalogue, period, min_identities=min_identities, limit=limit)
+    if fmt == "json":
+        emit(coverage_view.to_json(result), output, events, private=private)
+    else:
+        show(lambda c: coverage_view.render(result, c), output, events, private)

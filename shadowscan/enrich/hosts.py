@@ -61,9 +61,14 @@ def normalise_host(raw: str | None) -> str | None:
     return table["host"][0]
 
 
-def registered_domain(host: str) -> str | None:
-    """`a.b.example.co.uk` → `example.co.uk`; IP addresses and bare suffixes → None."""
-    parts = _EXTRACT(host)
+def registered_domain(host: str, *, private: bool = False) -> str | None:
+    """`a.b.example.co.uk` → `example.co.uk`; IP addresses and bare suffixes → None.
+
+    `private=True` also treats the Public Suffix List's private section as
+    suffixes, so each app on a shared platform is its own domain
+    (`myapp.vercel.app`, not `vercel.app`).
+    """
+    parts = _EXTRACT(host, include_psl_private_domains=private)
     return parts.top_domain_under_public_suffix or None
 
 

@@ -3,7 +3,9 @@
 The bundled `rules/` describes the world; `--rules DIR` folders (a company's
 own AI gateway, a correction) are laid over it, a service with the same id
 replacing the bundled one. Loading collects every problem with its file and
-line before failing, so a rule author fixes them all in one pass.
+line before failing, so a rule author fixes them all in one pass. A file
+marked `review = true` (a candidate from `rules import`) is read and checked
+but kept apart: nothing counts as use until an analyst removes the mark.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class Catalogue:
     categories: dict[str, str] = field(default_factory=dict)
     #: (service id, the file it replaced) for local rules that override a service
     overrides: list[tuple[str, Path]] = field(default_factory=list)
+    #: candidates marked `review = true`: read and checked, never matched
+    awaiting_review: dict[str, Service] = field(default_factory=dict)
 
     @property
     def host_rules(self) -> list[HostRule]:
@@ -94,6 +98,9 @@ def gather(dirs: Sequence[Path]) -> tuple[Catalogue, list[Problem]]:
         for path in files:
             service = read_service(path, categories, problems)
             if service is None:
+                continue
+            if service.review:
+                catalogue.awaiting_review[service.id] = service
                 continue
             replaced = catalogue.services.get(service.id)
             if replaced is not None:

@@ -21,6 +21,7 @@ def check(dirs: Sequence[Path]) -> tuple[Catalogue, list[Problem]]:
     """The catalogue in `dirs` and every problem in it, errors and lint alike."""
     catalogue, problems = gather(dirs)
     problems += claimed_twice(catalogue) + alias_clashes(catalogue) + idle_exclusions(catalogue)
+    problems += stale_candidates(catalogue)
     return catalogue, problems
 
 
@@ -67,4 +68,19 @@ def idle_exclusions(catalogue: Catalogue) -> list[Problem]:
             if hits.filter(~pl.col("exclude")).is_empty():
                 message = f"exclude {rule.pattern!r} is under no host rule"
                 problems.append(Problem(service.source, rule.line, message, "lint"))
+    return problems
+
+
+def stale_candidates(catalogue: Catalogue) -> list[Problem]:
+    """A host awaiting review that a reviewed service now matches would be claimed twice."""
+    if not catalogue.awaiting_review:
+        return []
+    matcher = HostMatcher(catalogue)
+    problems = []
+    for service in catalogue.awaiting_review.values():
+        lines = {rule.pattern: rule.line for rule in service.hosts}
+        hosts = pl.Series(list(lines), dtype=pl.String)
+        for host, owner in matcher.match_hosts(hosts).select("host", "service_id").rows():
+            message = f"host {host!r} awaiting review is already {owner}'s: drop it"
+            problems.append(Problem(service.source, lines[host], message, "lint"))
     return problems

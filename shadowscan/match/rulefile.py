@@ -39,10 +39,12 @@ TOP_KEYS = {
     "paths",
     "exclude",
     "tests",
+    "review",
+    "source",
 }
 ENTRY_KEYS = {
-    "hosts": {"pattern", "match", "signal", "plan"},
-    "paths": {"host", "prefix", "signal", "plan"},
+    "hosts": {"pattern", "match", "signal", "plan", "source"},
+    "paths": {"host", "prefix", "signal", "plan", "source"},
     "exclude": {"pattern", "match", "reason"},
 }
 CASE_KEYS = {"input", "signal", "plan", "service"}
@@ -129,6 +131,11 @@ def read_service(path: Path, categories: dict[str, str], problems: list[Problem]
     ):
         f.add(f.key_line("aliases"), "aliases must be a list of kebab-case ids")
         aliases = []
+    review, provenance = doc.get("review", False), doc.get("source")
+    if not isinstance(review, bool):
+        f.add(f.key_line("review"), "review must be true or false")
+    if provenance is not None and not (isinstance(provenance, str) and provenance.strip()):
+        f.add(f.key_line("source"), "source must be a non-empty string (a URL or a list name)")
     if sum(p.severity == "error" for p in problems) > before:
         return None
     return Service(
@@ -145,6 +152,8 @@ def read_service(path: Path, categories: dict[str, str], problems: list[Problem]
         must_match=must_match,
         must_not_match=must_not_match,
         source=path,
+        review=review is True,
+        provenance=provenance,
     )
 
 

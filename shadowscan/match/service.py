@@ -74,3 +74,7 @@ class Service:
     must_match: tuple[Case, ...] = ()
     must_not_match: tuple[str, ...] = ()
     source: Path | None = None
+    #: a candidate (`review = true`, e.g. from `rules import`): never matched until reviewed
+    review: bool = False
+    #: where the hosts came from (the rule file's `source`: a list's URL or file)
+    provenance: str | None = None

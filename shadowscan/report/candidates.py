@@ -7,11 +7,12 @@ import json
 import polars as pl
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from shadowscan import __version__
 from shadowscan.analyse.period import Period
 from shadowscan.report.jsonout import iso, records
-from shadowscan.report.safe import cell
+from shadowscan.report.safe import cell, visible
 
 SCHEMA = "shadowscan.candidates/1"
 
@@ -30,7 +31,7 @@ def render(candidates: pl.DataFrame, period: Period, console: Console) -> None:
             cell(row["score"]),
             cell(row["identities"]),
             cell(row["events"]),
-            cell("\n".join(row["reasons"])),
+            Text("\n".join(map(visible, row["reasons"]))),  # one reason a line
             cell(row["example_path"] or "-"),
         )
     console.print(table)
