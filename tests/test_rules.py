@@ -298,6 +298,7 @@ def test_a_tally_counts_a_mixed_frame() -> None:
     assert tally.total() == 3 * sum(sid is not None for *_, sid, _ in _EVENTS)
 
 
+@settings(deadline=None)
 @given(_EVENT_ROWS, st.lists(st.integers(0, 30)), st.integers(1, 3))
 def test_a_tally_over_chunks_agrees_with_match_events(
     rows: list[tuple[str | None, str | None]], cuts: list[int], fold_every: int
