@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,17 @@ settings.register_profile("shadowscan", deadline=None)
 settings.load_profile("shadowscan")
 
 ORG = Path(__file__).resolve().parents[1] / "fixtures" / "org"
+#: Real logs from other projects' test suites, beside the checkout (see ../shared).
+PEER = Path(__file__).resolve().parents[2] / "shared" / "peer-logs"
+
+
+def pytest_sessionstart(session) -> None:
+    """Under SHADOWSCAN_REQUIRE_PEER_LOGS=1 (CI), missing peer logs fail the run: their
+    tests would otherwise skip and pass without testing anything."""
+    if os.environ.get("SHADOWSCAN_REQUIRE_PEER_LOGS") == "1" and not PEER.is_dir():
+        raise pytest.UsageError(
+            f"SHADOWSCAN_REQUIRE_PEER_LOGS=1 but {PEER} is absent: the real-log tests would skip."
+        )
 
 
 @pytest.fixture(scope="session")

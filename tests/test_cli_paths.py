@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -10,7 +11,10 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
+from shadowscan.cli import main as main_module
+from shadowscan.cli.errors import Exit, run
 from shadowscan.cli.main import cli
 from shadowscan.ingest.detect import detect
 
@@ -87,3 +91,20 @@ def test_watch_reads_with_the_same_options_as_ingest():
     watch = {p.name for p in cli.commands["watch"].params}
     assert ingest - watch == {"reingest", "commit_mb"}
     assert invoke("watch", "--log-format", "nonsense", ".").exit_code == 2
+
+
+def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("the table broke")
+
+    monkeypatch.setattr(main_module, "Table", boom)
+    buffer = io.StringIO()
+    monkeypatch.setattr(sys, "argv", ["shadowscan", "formats"])
+    assert run(cli, Console(file=buffer, width=200)) == Exit.ERROR
+    text = buffer.getvalue()
+    assert "error: unexpected RuntimeError: the table broke" in text
+    assert "bug in shadowscan" in text and "--traceback" in text
+    assert "Traceback" not in text
+    monkeypatch.setattr(sys, "argv", ["shadowscan", "formats", "--traceback"])
+    with pytest.raises(RuntimeError):
+        run(cli, Console(file=io.StringIO()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import IntEnum
 
 import click
 from rich.console import Console
@@ -10,8 +11,22 @@ from rich.text import Text
 
 from shadowscan.errors import ShadowscanError
 
-EXIT_OK = 0
-EXIT_ERROR = 1
+
+class Exit(IntEnum):
+    """Every exit status shadowscan uses (the README's table says the same)."""
+
+    OK = 0
+    ERROR = 1  # an error the user can fix, or a bug (said as such)
+    USAGE = 2  # a command line click cannot read; `shadowscan` alone
+    CONDITION = 3  # a report's --fail-on condition held
+    UNREADABLE = 4  # ingest read what it could, but some paths could not be read
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+
+BUG = (
+    "this is a bug in shadowscan, not in your logs or settings: please report it on the "
+    "project's issue tracker with the command you ran; --traceback shows the full trace."
+)
 
 
 def report_error(exc: ShadowscanError, console: Console) -> int:
@@ -48,16 +63,22 @@ def run(cli: click.Group, console: Console) -> int:
         code = cli.main(args=args, prog_name="shadowscan", standalone_mode=False)
     except click.exceptions.Abort:
         console.print("aborted")
-        return 130
+        return Exit.INTERRUPTED
     except click.exceptions.NoArgsIsHelpError as exc:  # `shadowscan` alone: help, and 2
         exc.show()
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
-        return EXIT_ERROR
+        return Exit.ERROR
     except OSError as exc:
         if debug:
             raise
         console.print(Text(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")))
-        return EXIT_ERROR
-    return code if isinstance(code, int) else EXIT_OK
+        return Exit.ERROR
+    except Exception as exc:  # the last resort: one line, never a raw traceback
+        if debug:
+            raise
+        console.print(Text(f"error: unexpected {type(exc).__name__}: {exc}"), soft_wrap=True)
+        console.print(Text(f"  help: {BUG}"), soft_wrap=True)
+        return Exit.ERROR
+    return code if isinstance(code, int) else Exit.OK

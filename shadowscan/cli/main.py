@@ -20,7 +20,7 @@ from shadowscan.analyse.classify import classify
 from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.period import choose_period
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
-from shadowscan.cli.errors import ErrorBoundaryGroup, run
+from shadowscan.cli.errors import ErrorBoundaryGroup, Exit, run
 from shadowscan.cli.options import (
     config_option,
     output_option,
@@ -178,7 +178,7 @@ def ingest(
         raise UsageError("nothing was ingested.", hint="See the skipped files above.")
     if summary.unreadable:
         err.print(f"{summary.unreadable} path(s) could not be read (see above); the rest were.")
-        click.get_current_context().exit(EXIT_UNREADABLE)
+        click.get_current_context().exit(Exit.UNREADABLE)
 
 
 @cli.command()
@@ -325,10 +325,6 @@ def formats(fmt) -> None:
 cli.add_command(rules)
 for command in (report, explain, reveal, status, compact, prune):
     cli.add_command(command)
-
-
-#: Exit status of an ingest that read what it could but not every file found.
-EXIT_UNREADABLE = 4
 
 
 def _check_timezone(name: str) -> None:

@@ -19,6 +19,7 @@ from shadowscan.analyse.conditions import HELP as FAIL_ON_HELP
 from shadowscan.analyse.conditions import check_conditions, failed
 from shadowscan.analyse.period import choose_period
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store
+from shadowscan.cli.errors import Exit
 from shadowscan.cli.options import (
     config_option,
     output_option,
@@ -40,7 +41,6 @@ from shadowscan.report.pseudonym import load_key, pseudonym, pseudonymize_report
 from shadowscan.report.safe import cell, visible
 
 REPORT_FORMATS = ["terminal", "json", "csv", "markdown", "html"]
-EXIT_CONDITION = 3
 EVIDENCE_LINES = 10
 
 
@@ -103,7 +103,7 @@ def report(
         lines = ["; ".join(held)] if quiet else held
         for text in lines:
             Console(stderr=True).print(Text(f"fail-on: {text}"), soft_wrap=True)
-        ctx.exit(EXIT_CONDITION)
+        ctx.exit(Exit.CONDITION)
 
 
 def _render(result, fmt: str, output: Path | None, events, inputs, private: bool) -> None:
