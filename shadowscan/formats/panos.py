@@ -9,8 +9,8 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.keyvalue import iso_time, verdict
-from shadowscan.formats.syslog import local_time, strip_syslog
+from shadowscan.formats.keyvalue import verdict
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog
 
 #: `FUTURE_USE,Receive Time,Serial Number,Type,…` — how every PAN-OS record starts.
 _RECORD = (
