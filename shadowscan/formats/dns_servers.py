@@ -257,9 +257,15 @@ class UnboundQuery(LogFormat):
         return any_line_matches(r"\[\d+:[0-9a-fA-F]+\] (?:info|query|reply|notice|debug): ", head)
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        line = clean_line()
-        parts = line.str.extract_groups(_UNBOUND_LINE)
-        lines = chunk.select("source_line", line.alias("line"), parts.alias("p")).lazy()
+        # Unwrapped first: a syslog header (RFC 5424 structured data, a relay's prefix) is
+        # no part of Unbound's line, and its time serves lines that carry none.
+        u = pl.col("u").struct
+        lines = (
+            chunk.lazy()
+            .select("source_line", unwrap(clean_line()).alias("u"))
+            .select("source_line", u.field("time").alias("header"),
+                    u.field("msg").str.extract_groups(_UNBOUND_LINE).alias("p"))
+        )  # fmt: skip
         foreign = lines.filter(pl.col("p").struct.field("level").is_null())
         staged = (
             lines.filter(pl.col("p").struct.field("level").is_in(["info", "query", "reply"]))
@@ -267,7 +273,6 @@ class UnboundQuery(LogFormat):
                 pl.col("p").struct.field("msg").str.extract_groups(_UNBOUND_QUESTION).alias("q")
             )
             .filter(looks_like_ip(pl.col("q").struct.field("client")).fill_null(False))
-            .with_columns(unwrap(pl.col("line")).struct.field("time").alias("header"))
         )
         staged = per_unique(staged, "header", syslog_time(pl.col("header"), ctx), "header_ts")
         q = pl.col("q").struct.field

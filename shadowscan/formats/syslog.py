@@ -33,7 +33,9 @@ _PRI = r"<\d{1,3}>"
 _TIME = r"[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*"
 #: A header's host: a name with a letter, an IPv4 address or an IPv6 address.
 _HOST = r"[\w.-]*[A-Za-z_][\w.-]*|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*"
-_PROG = r"[^\s\[\]:]+"
+#: A program tag: letters, digits and `_./-` (`postfix/smtpd`), so a message that starts with
+#: `#Fields:` or `CEF:0|` is not taken for one.
+_PROG = r"[\w./-]+"
 _RFC5424 = rf"{_PRI}1 (?P<t5>\S+) (?P<h5>\S+) (?P<p5>\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?"
 #: After the time: TABs around the program (appliance exports); a program tag with or
 #: without a host; a host alone; nothing (the message follows the time). Regular
