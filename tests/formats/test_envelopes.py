@@ -49,8 +49,9 @@ def envelope(draw, shape: str, prog: str = "") -> tuple[str, datetime]:
     when, host, prog = draw(_TIMES), draw(_HOSTS), prog or draw(_PROGS)
     pri = draw(st.one_of(st.just(""), st.integers(0, 191).map(lambda n: f"<{n}>")))
     tag = prog + draw(st.one_of(st.just(""), st.integers(1, 99999).map(lambda n: f"[{n}]")))
-    if shape.startswith("rfc3164"):
-        when = when.replace(year=CTX.year, microsecond=0)
+    if shape.startswith("rfc3164"):  # no year, no fraction: `CTX.year` supplies the year
+        when = draw(st.datetimes(datetime(CTX.year, 1, 1), datetime(CTX.year, 12, 31, 23, 59)))
+        when = when.replace(microsecond=0)
         stamp = f"{when:%b} {when.day:>2} {when:%H:%M:%S}"
     else:
         offset = draw(st.integers(-12, 14))
