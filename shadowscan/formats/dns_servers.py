@@ -16,7 +16,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_seconds, rcode_number
-from shadowscan.formats.syslog import syslog_time, unwrap
+from shadowscan.formats.syslog import strip_syslog, syslog_time, unwrap
 
 #: Policy words (BIND/Unbound/Infoblox RPZ actions, Unbound local-zone types) → action.
 #: Words not listed (`static`, `redirect`: local data that may or may not block) are unknown.
@@ -259,12 +259,11 @@ class UnboundQuery(LogFormat):
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         # Unwrapped first: a syslog header (RFC 5424 structured data, a relay's prefix) is
         # no part of Unbound's line, and its time serves lines that carry none.
-        u = pl.col("u").struct
         lines = (
-            chunk.lazy()
-            .select("source_line", unwrap(clean_line()).alias("u"))
-            .select("source_line", u.field("time").alias("header"),
-                    u.field("msg").str.extract_groups(_UNBOUND_LINE).alias("p"))
+            strip_syslog(chunk.with_columns(clean_line()))
+            .select("source_line", pl.col("syslog_time").alias("header"),
+                    pl.col("msg").str.extract_groups(_UNBOUND_LINE).alias("p"))
+            .lazy()  # eager first: foreign and staged lines both start from it
         )  # fmt: skip
         foreign = lines.filter(pl.col("p").struct.field("level").is_null())
         staged = (

@@ -16,8 +16,9 @@ _KEYS = (
     "type", "subtype", "date", "time", "tz", "eventtime", "timestamp", "srcip", "src",
     "deviceip", "user", "unauthuser", "hostname", "remotename", "qname", "qtype", "url",
     "dstport", "action", "utmaction", "sentbyte", "rcvdbyte", "httpmethod", "statuscode", "agent",
-    "eventtype", "sessionid", "rcode",
 )  # fmt: skip
+#: Keys only DNS records need: read only in chunks that hold some.
+_DNS_KEYS = ("eventtype", "sessionid", "rcode")
 #: A comma-separated line (`date=2016-02-12,time=14:10:42,logid=…`, an old syslog mode).
 _COMMA_LINE = r"^\s*[\w-]+=[^\s\",]*,[\w-]+="
 _SUBTYPE = re.compile(r"(?:^|[\s,])subtype=")
@@ -90,6 +91,7 @@ class FortiGateKv(LogFormat):
         raw = frame.lazy().select(
             "source_line",
             "syslog_time",
+            "msg",
             *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
         )
         url_host, url_path = split_url(pl.col("url"))
@@ -98,8 +100,9 @@ class FortiGateKv(LogFormat):
             raw.with_columns(host.alias("named_host"), url_path.alias("url_path"))
             .with_columns(_kind().alias("kind"))
             .filter(pl.col("kind").is_not_null())
+            .collect()  # once: the DNS pairing reads it three times
         )
-        return _events(_answered_queries(typed), ctx).collect()
+        return _events(_with_dns_keys(typed).lazy(), ctx).collect()
 
 
 def _kind() -> pl.Expr:
@@ -117,6 +120,20 @@ def _kind() -> pl.Expr:
         .when((kind == "traffic") & (sub == "http-transaction")).then(pl.lit("http"))
         .when(kind == "traffic").then(pl.lit("flow"))
     )  # fmt: skip
+
+
+def _with_dns_keys(typed: pl.DataFrame) -> pl.DataFrame:
+    """`typed` with the keys only DNS records use, read on those records alone (null on the
+    others), and answers merged into their queries by `_answered_queries`; `msg` dropped."""
+    dns_msg = pl.when(pl.col("kind") == "dns").then(pl.col("msg"))  # null: no search
+    typed = (
+        typed.with_columns(dns_msg.alias("msg"))
+        .with_columns(unquote(value(pl.col("msg"), key)).alias(key) for key in _DNS_KEYS)
+        .drop("msg")
+    )
+    if typed.select(_dns_role("dns-query").any()).item():
+        return _answered_queries(typed.lazy()).collect()
+    return typed
 
 
 def _dns_role(role: str) -> pl.Expr:

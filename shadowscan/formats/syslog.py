@@ -22,6 +22,7 @@ cannot be a host name (a BIND `client …` line needs its `named:` tag).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import polars as pl
@@ -46,25 +47,43 @@ _AFTER_TIME = (
     rf"| (?P<bhost>{_HOST}) "
     r"| "
 )
-#: Every envelope in one pattern, so each line is searched once. It matches the header
-#: alone (empty on a line without one): capturing the rest of a long line would cost more
-#: than the whole parse, so the message is sliced off after it.
+#: Every envelope in one pattern. It matches the header alone (empty on a line without one).
 HEADER = (
     rf"^(?P<head>(?:\s*(?:{_RFC5424}|(?:{_PRI})?(?:1 )?(?P<time>{_TIME})(?:{_AFTER_TIME})"
     rf"|{_PRI}))?)"
 )
+#: The same without capture groups: finding where it ends needs no capture engine, which
+#: for this many alternatives costs several times more than the search (see bench/syslog.py).
+_HEADER_END = re.sub(r"\(\?P<\w+>", "(?:", HEADER)
+#: A header's time: where any header starts.
+_HEADER_TIME = rf"^\s*(?:{_PRI})?(?:1 )?({_TIME})"
 _MONTH_DAY = "%b %d %H:%M:%S"
 #: Cheap test that a chunk holds syslog headers at all, so `unwrap` runs only then.
 _SYSLOG_HINT = r"^\s*(?:<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}-\d\d-\d\dT\d\d:\d\d)"
 
 
+def _without_header(line: pl.Expr) -> pl.Expr:
+    return line.str.replace(_HEADER_END, "")
+
+
+def _header_time(line: pl.Expr, msg: pl.Expr) -> pl.Expr:
+    """The time of the header `msg` was cut from (null when it was cut from none)."""
+    return pl.when(msg.str.len_bytes() < line.str.len_bytes()).then(line.str.extract(_HEADER_TIME))
+
+
 def unwrap(line: pl.Expr) -> pl.Expr:
     """A struct of `msg` (the line without any syslog header or `<PRI>`), `time`, `host`,
-    `prog`; a line with no recognised header is its own `msg`, with null header fields."""
-    parts = line.str.extract_groups(HEADER).struct
+    `prog`; a line with no recognised header is its own `msg`, with null header fields.
+
+    Host and program are captured from the header alone, sliced off the line first:
+    capturing on the whole line would cost more than the whole parse.
+    """
+    msg = _without_header(line)
+    head = line.str.head(line.str.len_chars() - msg.str.len_chars())
+    parts = head.str.extract_groups(HEADER).struct
     return pl.struct(
-        line.str.slice(parts.field("head").str.len_chars()).alias("msg"),
-        pl.coalesce(parts.field("t5"), parts.field("time")).alias("time"),
+        msg.alias("msg"),
+        _header_time(line, msg).alias("time"),
         pl.coalesce(parts.field(f) for f in ("h5", "host", "bhost")).alias("host"),
         pl.coalesce(parts.field(f) for f in ("p5", "prog", "tprog")).alias("prog"),
     )
@@ -121,7 +140,7 @@ def _with_year(text: pl.Expr, fmt: str, year: int) -> pl.Expr:
 def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
     """The chunk with `msg` (the line without syslog header, `<PRI>` or CR) and `syslog_time`.
 
-    `unwrap` costs a regular expression a line, so it only runs on chunks
+    Unwrapping costs two regular expressions a line, so it only runs on chunks
     where some line looks like it starts with a syslog header.
     """
     line = pl.col("line")
@@ -130,13 +149,9 @@ def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
     hinted = chunk.height > 0 and chunk.select(line.str.contains(_SYSLOG_HINT).any()).item()
     if not hinted:
         return chunk.with_columns(line.alias("msg"), pl.lit(None, pl.String).alias("syslog_time"))
-    # Materialised once: two expressions picking from it would each run the pattern again.
-    header = pl.col("_u").struct
-    return (
-        chunk.with_columns(unwrap(line).alias("_u"))
-        .with_columns(header.field("msg"), header.field("time").alias("syslog_time"))
-        .drop("_u")
-    )
+    # `msg` first, materialised: the time is read only where a header was cut off.
+    unwrapped = chunk.with_columns(_without_header(line).alias("msg"))
+    return unwrapped.with_columns(_header_time(line, pl.col("msg")).alias("syslog_time"))
 
 
 def unwrapped(chunk: pl.DataFrame) -> pl.DataFrame:
