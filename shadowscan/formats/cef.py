@@ -10,12 +10,11 @@ from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, split_url, to_int
 from shadowscan.formats.keyvalue import (
     epoch_any,
-    iso_time,
     kv,
     mark_keys,
     verdict,
 )
-from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time
 from shadowscan.schema import UTC_MICROS
 
 _HEADER_FIELDS = ("vendor", "product", "device_version", "class_id", "event_name", "severity")

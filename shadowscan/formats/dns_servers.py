@@ -16,7 +16,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_seconds, rcode_number
-from shadowscan.formats.syslog import syslog_time, unwrap
+from shadowscan.formats.syslog import strip_syslog, syslog_time, unwrap
 
 #: Policy words (BIND/Unbound/Infoblox RPZ actions, Unbound local-zone types) → action.
 #: Words not listed (`static`, `redirect`: local data that may or may not block) are unknown.
@@ -257,9 +257,14 @@ class UnboundQuery(LogFormat):
         return any_line_matches(r"\[\d+:[0-9a-fA-F]+\] (?:info|query|reply|notice|debug): ", head)
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        line = clean_line()
-        parts = line.str.extract_groups(_UNBOUND_LINE)
-        lines = chunk.select("source_line", line.alias("line"), parts.alias("p")).lazy()
+        # Unwrapped first: a syslog header (RFC 5424 structured data, a relay's prefix) is
+        # no part of Unbound's line, and its time serves lines that carry none.
+        lines = (
+            strip_syslog(chunk.with_columns(clean_line()))
+            .select("source_line", pl.col("syslog_time").alias("header"),
+                    pl.col("msg").str.extract_groups(_UNBOUND_LINE).alias("p"))
+            .lazy()  # eager first: foreign and staged lines both start from it
+        )  # fmt: skip
         foreign = lines.filter(pl.col("p").struct.field("level").is_null())
         staged = (
             lines.filter(pl.col("p").struct.field("level").is_in(["info", "query", "reply"]))
@@ -267,7 +272,6 @@ class UnboundQuery(LogFormat):
                 pl.col("p").struct.field("msg").str.extract_groups(_UNBOUND_QUESTION).alias("q")
             )
             .filter(looks_like_ip(pl.col("q").struct.field("client")).fill_null(False))
-            .with_columns(unwrap(pl.col("line")).struct.field("time").alias("header"))
         )
         staged = per_unique(staged, "header", syslog_time(pl.col("header"), ctx), "header_ts")
         q = pl.col("q").struct.field

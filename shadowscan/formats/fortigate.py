@@ -9,7 +9,7 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
 from shadowscan.formats.keyvalue import epoch_any, unquote, value, verdict
-from shadowscan.formats.syslog import local_time, strip_syslog
+from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
 
 #: Keys read from a line; every other key is ignored.
 _KEYS = (
@@ -17,6 +17,8 @@ _KEYS = (
     "deviceip", "user", "unauthuser", "hostname", "remotename", "qname", "qtype", "url",
     "dstport", "action", "utmaction", "sentbyte", "rcvdbyte", "httpmethod", "statuscode", "agent",
 )  # fmt: skip
+#: Keys only DNS records need: read only in chunks that hold some.
+_DNS_KEYS = ("eventtype", "sessionid", "rcode")
 #: A comma-separated line (`date=2016-02-12,time=14:10:42,logid=…`, an old syslog mode).
 _COMMA_LINE = r"^\s*[\w-]+=[^\s\",]*,[\w-]+="
 _SUBTYPE = re.compile(r"(?:^|[\s,])subtype=")
@@ -27,13 +29,18 @@ class FortiGateKv(LogFormat):
     """FortiGate (and FortiProxy) logs in their native `key=value` syslog format.
 
     Reads `traffic` logs (flows; FortiProxy's `http-transaction` as HTTP), `utm`
-    web filter logs (HTTP: `hostname`, `url`) and DNS logs (`qname`, `qtype`).
-    Other types (`event`, IPS, antivirus, application control…) are skipped:
-    they describe sessions the traffic log already records. Values are quoted or
-    not; old firmware separates pairs by commas. Time is `eventtime` (epoch s,
-    ms, µs or ns by magnitude), else `date`+`time` with the `tz` offset, else
-    `timestamp`. `sentbyte` is upload, `rcvdbyte` download; `action`
-    (`passthrough`, `accept`, `blocked`, `deny`…) gives the verdict.
+    web filter logs (HTTP: `hostname`, `url`), DNS logs (`qname`, `qtype`, `rcode`)
+    and every other `utm` record that names a host in `hostname` or `url`:
+    application control (`app-ctrl`, where FortiGate names applications such as
+    ChatGPT), `dlp`, `ips`, `virus`, `waf`, `file-filter`… as HTTP, `ssl` as TLS.
+    Records naming no host (`event`, an IPS detection on a bare address…) are
+    skipped. A `dns-response` record answering a `dns-query` record of the same
+    session and name earlier in the chunk is no second event: its verdict and
+    rcode go to the query. Values are quoted or not; old firmware separates pairs
+    by commas. Time is `eventtime` (epoch s, ms, µs or ns by magnitude), else
+    `date`+`time` with the `tz` offset, else `timestamp`, else the syslog
+    header's. `sentbyte` is upload, `rcvdbyte` download; `action` (`passthrough`,
+    `accept`, `blocked`, `deny`, `pass`, `dropped`…), else `utmaction`, gives the verdict.
 
         date=2025-12-01 time=11:00:00 devname="FG" logid="0317013312" type="utm" \
             subtype="webfilter" srcip=10.0.0.5 hostname="chatgpt.com" url="/backend-api/x" \
@@ -82,30 +89,108 @@ class FortiGateKv(LogFormat):
         )
         frame = strip_syslog(chunk).with_columns(msg.alias("msg"))
         raw = frame.lazy().select(
-            "source_line", *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS)
+            "source_line",
+            "syslog_time",
+            "msg",
+            *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
         )
-        kind = _kind()
-        typed = raw.with_columns(kind.alias("kind")).filter(kind.is_not_null())
-        return _events(typed, ctx).collect()
+        url_host, url_path = split_url(pl.col("url"))
+        host = pl.coalesce(pl.col("remotename"), pl.col("hostname"), url_host)
+        typed = (
+            raw.with_columns(host.alias("named_host"), url_path.alias("url_path"))
+            .with_columns(_kind().alias("kind"))
+            .filter(pl.col("kind").is_not_null())
+            .collect()  # once: the DNS pairing reads it three times
+        )
+        return _events(_with_dns_keys(typed).lazy(), ctx).collect()
 
 
 def _kind() -> pl.Expr:
-    """dns, http or flow for the record types read; `reject` for a line with no `type`;
-    null (skipped) for the other types."""
+    """dns, http, tls or flow for the record types read; `reject` for a line with no `type`;
+    null (skipped) for the other types and for `utm` records that name no host."""
     kind, sub = pl.col("type"), pl.col("subtype")
     dns = (kind == "dns") | sub.str.starts_with("dns")
+    utm_named = (kind == "utm") & pl.col("named_host").is_not_null()
     return (
         pl.when(kind.is_null()).then(pl.lit("reject"))
         .when(dns & kind.is_in(["dns", "utm"])).then(pl.lit("dns"))
         .when((kind == "utm") & (sub == "webfilter")).then(pl.lit("http"))
+        .when(utm_named & (sub == "ssl")).then(pl.lit("tls"))
+        .when(utm_named).then(pl.lit("http"))
         .when((kind == "traffic") & (sub == "http-transaction")).then(pl.lit("http"))
         .when(kind == "traffic").then(pl.lit("flow"))
     )  # fmt: skip
 
 
+def _with_dns_keys(typed: pl.DataFrame) -> pl.DataFrame:
+    """`typed` with the keys only DNS records use, read on those records alone (null on the
+    others), and answers merged into their queries by `_answered_queries`; `msg` dropped."""
+    dns_msg = pl.when(pl.col("kind") == "dns").then(pl.col("msg"))  # null: no search
+    typed = (
+        typed.with_columns(dns_msg.alias("msg"))
+        .with_columns(unquote(value(pl.col("msg"), key)).alias(key) for key in _DNS_KEYS)
+        .drop("msg")
+    )
+    if typed.select(_dns_role("dns-query").any()).item():
+        return _answered_queries(typed.lazy()).collect()
+    return typed
+
+
+def _dns_role(role: str) -> pl.Expr:
+    """Whether a DNS record is a `dns-query` or a `dns-response` (the subtype of `type=dns`,
+    the event type of `type=utm subtype=dns`)."""
+    return (pl.col("kind") == "dns") & ((pl.col("subtype") == role) | (pl.col("eventtype") == role))
+
+
+def _answered_queries(typed: pl.LazyFrame) -> pl.LazyFrame:
+    """`typed` with each `dns-response` that answers an earlier `dns-query` of the same session
+    and name dropped, and its verdict and rcode given to that query.
+
+    Each response goes to the latest query before it with the same key; when several
+    responses reach one query, the first answers it and the others stay events.
+    """
+    name = pl.col("qname").str.strip_chars("[]").str.to_lowercase()
+    key = pl.concat_str(pl.col("sessionid"), name, separator=" ")
+    keyed = typed.with_columns(key.alias("dns_key"))
+    queries = keyed.filter(_dns_role("dns-query") & key.is_not_null())
+    responses = keyed.filter(_dns_role("dns-response") & key.is_not_null())
+    pairs = (
+        responses.select(
+            pl.col("source_line").alias("answer_line"),
+            "dns_key",
+            pl.coalesce("action", "utmaction").alias("answer_action"),
+            pl.col("rcode").alias("answer_rcode"),
+        )
+        .join_asof(
+            queries.select("source_line", "dns_key"),
+            left_on="answer_line",
+            right_on="source_line",
+            by="dns_key",
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .filter(pl.col("source_line").is_not_null())
+        .unique("source_line", keep="first", maintain_order=True)
+        .drop("dns_key")
+    )
+    return (
+        keyed.join(pairs, on="source_line", how="left", maintain_order="left")
+        .join(
+            pairs.select(pl.col("answer_line").alias("source_line")),
+            on="source_line",
+            how="anti",
+            maintain_order="left",
+        )
+        .with_columns(
+            pl.coalesce("answer_action", "action").alias("action"),
+            pl.coalesce("answer_rcode", "rcode").alias("rcode"),
+        )
+    )
+
+
 def _time(ctx: ParseContext) -> pl.Expr:
     """`eventtime`, else `date time` at the `tz` offset (`+0100`, `UTC+2`) or, without one, in
-    `--timezone`, else `timestamp` (epoch seconds)."""
+    `--timezone`, else `timestamp` (epoch seconds), else the syslog header's time."""
     offset = pl.col("tz").str.extract_groups(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?$")
     hours = offset.struct.field("2").str.zfill(2)
     zone = pl.concat_str(offset.struct.field("1"), hours, offset.struct.field("3").fill_null("00"))
@@ -115,15 +200,18 @@ def _time(ctx: ParseContext) -> pl.Expr:
     )
     naive = local.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
     dated = pl.when(zone.is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
-    return pl.coalesce(epoch_any(pl.col("eventtime")), dated, epoch_any(pl.col("timestamp")))
+    return pl.coalesce(
+        epoch_any(pl.col("eventtime")),
+        dated,
+        epoch_any(pl.col("timestamp")),
+        syslog_time(pl.col("syslog_time"), ctx),
+    )
 
 
 def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     dns = c("kind") == "dns"
-    url_host, url_path = split_url(c("url"))
-    qname = c("qname").str.strip_chars("[]")
-    host = pl.when(dns).then(qname).otherwise(pl.coalesce(c("remotename"), c("hostname"), url_host))
+    host = pl.when(dns).then(c("qname").str.strip_chars("[]")).otherwise(c("named_host"))
     # SSL-VPN users authenticated by LDAP come as `john.doe,cn=john.doe`.
     user = pl.coalesce(c("user"), c("unauthuser")).str.replace(r"(?i),cn=.*$", "")
     out = raw.select(
@@ -135,8 +223,8 @@ def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         host.alias("host_raw"),
         pl.when(~dns).then(to_int(c("dstport"), pl.Int32)).alias("port"),
         pl.when(dns).then(c("qtype")).otherwise(c("httpmethod")).alias("method"),
-        pl.when(~dns).then(url_path).alias("url_path"),
-        to_int(c("statuscode"), pl.Int32).alias("status"),
+        pl.when(~dns).then(c("url_path")).alias("url_path"),
+        to_int(pl.when(dns).then(c("rcode")).otherwise(c("statuscode")), pl.Int32).alias("status"),
         verdict(pl.coalesce(c("action"), c("utmaction")).fill_null("")).alias("action"),
         to_int(c("sentbyte")).alias("bytes_out"),
         to_int(c("rcvdbyte")).alias("bytes_in"),

@@ -17,7 +17,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
-from shadowscan.formats.syslog import local_time, strip_syslog
+from shadowscan.formats.syslog import iso_time, strip_syslog
 from shadowscan.schema import UTC_MICROS
 
 #: Marks where a key starts; it never occurs in text logs.
@@ -98,15 +98,6 @@ def epoch_any(text: pl.Expr) -> pl.Expr:
     )  # fmt: skip
     decimal = epoch_seconds(text.str.strip_chars('" '))
     return pl.coalesce(micros.cast(UTC_MICROS), pl.when(text.str.contains(r"\.")).then(decimal))
-
-
-def iso_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
-    """`2025-12-01T10:00:00.123Z` (or with an offset) as UTC; without a zone, in `ctx`'s zone."""
-    aware = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False)
-    naive = text.str.replace("T", " ").str.to_datetime(
-        "%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False
-    )
-    return pl.coalesce(aware.dt.convert_time_zone("UTC"), local_time(naive, ctx))
 
 
 class BlueCoatKv(LogFormat):

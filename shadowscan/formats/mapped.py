@@ -21,9 +21,9 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, quoted_fields, split_url, to_int
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.keyvalue import epoch_any, iso_time, verdict
+from shadowscan.formats.keyvalue import epoch_any, verdict
 from shadowscan.formats.mapping import FIELDS, Mapping, is_aware
-from shadowscan.formats.syslog import local_time
+from shadowscan.formats.syslog import iso_time, local_time
 
 #: Separators sniffed from a CSV header row; the first wins a tie.
 SEPARATORS = (",", "\t", ";", "|")

@@ -8,9 +8,9 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.keyvalue import iso_time, verdict
-from shadowscan.formats.syslog import local_time, strip_syslog
+from shadowscan.formats.fields import dash_null, split_url, to_int
+from shadowscan.formats.keyvalue import verdict
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog
 
 #: `FUTURE_USE,Receive Time,Serial Number,Type,…` — how every PAN-OS record starts.
 _RECORD = (
@@ -38,7 +38,8 @@ class PanOsCsv(LogFormat):
     upload and received as download) and
     URL-filtering THREAT logs (`THREAT,url`) as HTTP requests to the logged URL,
     usually without scheme (`chatgpt.com/backend-api/…`), with the User-Agent
-    and method. Other log types (SYSTEM, CONFIG, USERID, GLOBALPROTECT,
+    and method; a URL of `-` or empty names no host, and such a record counts as a
+    request to its destination address. Other log types (SYSTEM, CONFIG, USERID, GLOBALPROTECT,
     HIPMATCH, DECRYPTION…) and other threat subtypes (detections about sessions
     the traffic log records) are skipped. Fields with commas are double-quoted.
     The time is PAN-OS 10's high-resolution timestamp with its offset when
@@ -165,7 +166,7 @@ def _csv_fields(records: pl.Series) -> pl.DataFrame:
 def _events(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     http, flow = c("kind") == "http", c("kind") == "flow"
-    url_host, url_path = split_url(c("url"))
+    url_host, url_path = split_url(dash_null(c("url")))  # `-`: a URL record without a URL
     user = c("src_user")
     out = typed.select(
         "source_line",
@@ -174,7 +175,8 @@ def _events(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         c("src").alias("client_ip"),
         # PAN-OS writes the X-Forwarded-For address there when it maps no user.
         pl.when(~user.str.starts_with("x-fwd-for:")).then(user).alias("user_raw"),
-        pl.when(http).then(url_host).when(flow).then(c("dst")).alias("host_raw"),
+        # A flow's host is its destination address; so is a URL record's without a URL.
+        pl.coalesce(pl.when(http).then(url_host), c("dst")).alias("host_raw"),
         to_int(c("dst_port"), pl.Int32).alias("port"),
         pl.when(http).then(c("http_method").str.to_uppercase()).alias("method"),
         pl.when(http).then(url_path).alias("url_path"),

@@ -19,8 +19,8 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.keyvalue import iso_time, verdict
-from shadowscan.formats.syslog import unwrapped
+from shadowscan.formats.keyvalue import verdict
+from shadowscan.formats.syslog import iso_time, unwrapped
 
 #: The HTTPS field names read (Strata Logging Service Log Reference, Traffic and URL logs).
 _FIELDS = (

@@ -1,9 +1,23 @@
-"""Syslog wrappers and log times: shared by every format that travels through syslog.
+"""Syslog envelopes and log times: shared by every format that travels through syslog.
 
-rsyslog and syslog-ng prefix each message with a header (RFC 3164
-`<14>Dec  1 10:00:00 host prog[pid]: `, RFC 5424 `<14>1 2025-12-01T10:00:00Z
-host app pid msgid - `, or a bare ISO time and host). `unwrap` strips it in
-one vectorised pass, so an inner parser sees the message alone.
+Devices, relays and appliances put a header before each message in one of
+these shapes, all stripped in one vectorised pass so an inner parser sees the
+message alone:
+
+- RFC 3164, with or without a host, with or without a program tag (`prog:` or
+  `prog[pid]:`): `<14>Dec  1 10:00:00 host prog[pid]: msg`, `Dec  1 10:00:00
+  prog: msg`, `<14>Dec  1 10:00:00 host msg`, and a time followed directly by
+  the message (`Oct 30 09:46:12 1,2012/10/30 …`, as PAN-OS sends without a host);
+- RFC 5424: `<14>1 2025-12-01T10:00:00Z host app procid msgid [sd] msg`;
+- an ISO time instead of the RFC 3164 one, in the same four variants;
+- an ISO time, the program and the message separated by TABs, as OPNsense and
+  pfSense export their logs: `2020-09-10T09:51:28<TAB>unbound[38663]<TAB>msg`.
+
+A header's host is a name with a letter, an IPv4 or an IPv6 address: after a
+time, a first word that is none of these (`1,2012/10/30`, `date=…`, an epoch)
+is the message itself. A hostless header without a program tag is therefore
+only told apart from a header with a host when the message's first word
+cannot be a host name (a BIND `client …` line needs its `named:` tag).
 """
 
 from __future__ import annotations
@@ -16,51 +30,78 @@ import polars as pl
 from shadowscan.formats.base import ParseContext
 from shadowscan.schema import UTC_MICROS
 
-_RFC3164 = (
-    r"^(?P<head>(?:<\d{1,3}>)?(?P<time>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d)"
-    r" (?:(?P<host>\S+) )??(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: )"
+_PRI = r"<\d{1,3}>"
+_TIME = r"[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*"
+#: A header's host: a name with a letter, an IPv4 address or an IPv6 address.
+_HOST = r"[\w.-]*[A-Za-z_][\w.-]*|\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*"
+#: A program tag: letters, digits and `_./-` (`postfix/smtpd`), so a message that starts with
+#: `#Fields:` or `CEF:0|` is not taken for one.
+_PROG = r"[\w./-]+"
+_RFC5424 = rf"{_PRI}1 (?P<t5>\S+) (?P<h5>\S+) (?P<p5>\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?"
+#: After the time: TABs around the program (appliance exports); a program tag with or
+#: without a host; a host alone; nothing (the message follows the time). Regular
+#: expressions take the first alternative that matches, so the order matters.
+_AFTER_TIME = (
+    rf"\t(?P<tprog>{_PROG})(?:\[\d+\])?:?\t"
+    rf"| (?:(?P<host>{_HOST}) )??(?P<prog>{_PROG})(?:\[\d+\])?: "
+    rf"| (?P<bhost>{_HOST}) "
+    r"| "
 )
-_RFC5424 = (
-    r"^(?P<head><\d{1,3}>1 (?P<time>\S+) (?P<host>\S+) (?P<prog>\S+) \S+ \S+ "
-    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?)"
+#: Every envelope in one pattern. It matches the header alone (empty on a line without one).
+HEADER = (
+    rf"^(?P<head>(?:\s*(?:{_RFC5424}|(?:{_PRI})?(?:1 )?(?P<time>{_TIME})(?:{_AFTER_TIME})"
+    rf"|{_PRI}))?)"
 )
-_ISO = (
-    r"^(?P<head>(?:<\d{1,3}>)?(?P<time>\d{4}-\d\d-\d\dT\S+) (?P<host>\S+) "
-    r"(?:(?P<prog>[^\s\[\]:]+)(?:\[\d+\])?: )?)"
-)
-_HEADERS = (_RFC5424, _RFC3164, _ISO)
+#: The same without capture groups: finding where it ends needs no capture engine, which
+#: for this many alternatives costs several times more than the search (see bench/syslog.py).
+_HEADER_END = re.sub(r"\(\?P<\w+>", "(?:", HEADER)
+#: A header's time: where any header starts.
+_HEADER_TIME = rf"^\s*(?:{_PRI})?(?:1 )?({_TIME})"
 _MONTH_DAY = "%b %d %H:%M:%S"
 #: Cheap test that a chunk holds syslog headers at all, so `unwrap` runs only then.
 _SYSLOG_HINT = r"^\s*(?:<\d{1,3}>|[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}-\d\d-\d\dT\d\d:\d\d)"
-#: A header with a host but no program tag, matched as a prefix only: capturing the rest of a
-#: long line would cost more than the whole parse. The message is what follows it.
-_BARE_HEADER = (
-    r"^(?P<head>\s*(?:<\d{1,3}>)?(?:1 )?"
-    r"(?P<time>[A-Z][a-z]{2} [ \d]?\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ )"
-)
 
 
-def unwrap(line: pl.Expr, headers: tuple[str, ...] = _HEADERS) -> pl.Expr:
-    """A struct of `msg` (the line without any syslog header), `time`, `host`, `prog`.
+def _without_header(line: pl.Expr) -> pl.Expr:
+    return line.str.replace(_HEADER_END, "")
 
-    A line with no recognised header is its own `msg`, with null header fields.
-    The patterns match the header alone and the message is sliced off after it:
-    capturing the rest of a long line would cost more than the whole parse.
+
+def _header_time(line: pl.Expr, msg: pl.Expr) -> pl.Expr:
+    """The time of the header `msg` was cut from (null when it was cut from none)."""
+    return pl.when(msg.str.len_bytes() < line.str.len_bytes()).then(line.str.extract(_HEADER_TIME))
+
+
+def unwrap(line: pl.Expr) -> pl.Expr:
+    """A struct of `msg` (the line without any syslog header or `<PRI>`), `time`, `host`,
+    `prog`; a line with no recognised header is its own `msg`, with null header fields.
+
+    Host and program are captured from the header alone, sliced off the line first:
+    capturing on the whole line would cost more than the whole parse.
     """
-    variants = [(line.str.extract_groups(p).struct, re.compile(p).groupindex) for p in headers]
-
-    def first(name: str) -> pl.Expr:
-        return pl.coalesce(v.field(name) for v, names in variants if name in names)
-
-    msg = pl.coalesce(line.str.slice(first("head").str.len_chars()), line)
-    return pl.struct(msg.alias("msg"), *(first(f).alias(f) for f in ("time", "host", "prog")))
+    msg = _without_header(line)
+    head = line.str.head(line.str.len_chars() - msg.str.len_chars())
+    parts = head.str.extract_groups(HEADER).struct
+    return pl.struct(
+        msg.alias("msg"),
+        _header_time(line, msg).alias("time"),
+        pl.coalesce(parts.field(f) for f in ("h5", "host", "bhost")).alias("host"),
+        pl.coalesce(parts.field(f) for f in ("p5", "prog", "tprog")).alias("prog"),
+    )
 
 
 def syslog_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
-    """A syslog header time as UTC: ISO times as they are, `Dec  1 10:00:00` in `ctx`'s zone
+    """A syslog header time as UTC: ISO times by `iso_time`, `Dec  1 10:00:00` in `ctx`'s zone
     with the year from `ctx.year` or, failing that, inferred as by `yearless`."""
-    iso = text.str.to_datetime(time_zone="UTC", strict=False, time_unit="us")
-    return pl.coalesce(iso, yearless(text.str.replace(r"  ", " "), _MONTH_DAY, ctx))
+    return pl.coalesce(iso_time(text, ctx), yearless(text.str.replace(r"  ", " "), _MONTH_DAY, ctx))
+
+
+def iso_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
+    """`2025-12-01T10:00:00.123Z` (or with an offset) as UTC; without a zone, in `ctx`'s zone."""
+    aware = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False)
+    naive = text.str.replace("T", " ").str.to_datetime(
+        "%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False
+    )
+    return pl.coalesce(aware.dt.convert_time_zone("UTC"), local_time(naive, ctx))
 
 
 def yearless(text: pl.Expr, fmt: str, ctx: ParseContext) -> pl.Expr:
@@ -99,7 +140,7 @@ def _with_year(text: pl.Expr, fmt: str, year: int) -> pl.Expr:
 def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
     """The chunk with `msg` (the line without syslog header, `<PRI>` or CR) and `syslog_time`.
 
-    `unwrap` costs three regular expressions a line, so it only runs on chunks
+    Unwrapping costs two regular expressions a line, so it only runs on chunks
     where some line looks like it starts with a syslog header.
     """
     line = pl.col("line")
@@ -108,13 +149,9 @@ def strip_syslog(chunk: pl.DataFrame) -> pl.DataFrame:
     hinted = chunk.height > 0 and chunk.select(line.str.contains(_SYSLOG_HINT).any()).item()
     if not hinted:
         return chunk.with_columns(line.alias("msg"), pl.lit(None, pl.String).alias("syslog_time"))
-    # Materialised once: an expression used twice would run its regular expressions twice.
-    parts = chunk.with_columns(unwrap(line, (*_HEADERS, _BARE_HEADER)).alias("_u"))
-    header = pl.col("_u").struct
-    return parts.with_columns(
-        header.field("msg").str.replace(r"^\s*<\d{1,3}>", "").alias("msg"),
-        header.field("time").alias("syslog_time"),
-    ).drop("_u")
+    # `msg` first, materialised: the time is read only where a header was cut off.
+    unwrapped = chunk.with_columns(_without_header(line).alias("msg"))
+    return unwrapped.with_columns(_header_time(line, pl.col("msg")).alias("syslog_time"))
 
 
 def unwrapped(chunk: pl.DataFrame) -> pl.DataFrame:

@@ -437,6 +437,8 @@ SCENARIOS = {
     "unbound/basic": (7, 0),
     "unbound/syslog": (4, 0),
     "unbound/time_ascii": (3, 0),
+    "unbound/opnsense_tabs": (5, 0),
+    "unbound/syslog_envelopes": (7, 0),
 }
 
 

@@ -147,3 +147,88 @@ def test_peer_known_values(rel, line, want):
     out = FG.parse(peer_frame(peer(rel)), ParseContext())
     row = out.filter(pl.col("source_line") == line)
     assert {k: row[k][0] for k in want} == want
+
+
+# --- UTM records that name a host, DNS answers, envelope times ----------------------------
+
+
+def utm(subtype: str, keys: str, action: str = "pass") -> str:
+    return (
+        f'date=2025-12-01 time=11:00:05 logid="0000000000" type="utm" subtype="{subtype}" '
+        f'srcip=10.0.0.11 dstport=443 user="erin" {keys} action="{action}" eventtime=1764583205'
+    )
+
+
+@pytest.mark.parametrize(
+    ("subtype", "keys", "action", "kind", "host", "verdict"),
+    [
+        ("app-ctrl", 'app="ChatGPT" hostname="chatgpt.com" url="/"', "pass", "http", "chatgpt.com",
+         "allowed"),
+        ("app-ctrl", 'app="Claude" hostname="claude.ai" url="/api/x"', "block", "http", "claude.ai",
+         "blocked"),
+        ("dlp", 'hostname="claude.ai" url="/api/upload" filename="q3.xlsx"', "log-only", "http",
+         "claude.ai", "allowed"),
+        ("ips", 'hostname="gemini.google.com" url="/app" attack="X"', "dropped", "http",
+         "gemini.google.com", "blocked"),
+        ("virus", 'url="https://files.example/a.exe"', "blocked", "http", "files.example",
+         "blocked"),
+        ("waf", 'url="http://api.mistral.ai/v1/chat"', "passthrough", "http", "api.mistral.ai",
+         "allowed"),
+        ("file-filter", 'hostname="chat.deepseek.com" url="/upload"', "block", "http",
+         "chat.deepseek.com", "blocked"),
+        ("ssl", 'hostname="copilot.microsoft.com" eventtype="ssl-negotiation"', "bypass", "tls",
+         "copilot.microsoft.com", "allowed"),
+    ],
+)  # fmt: skip
+def test_utm_records_that_name_a_host_are_events(subtype, keys, action, kind, host, verdict):
+    r = parse(FG, [utm(subtype, keys, action)]).row(0, named=True)
+    assert (r["ok"], r["event_kind"], r["host_raw"], r["action"]) == (True, kind, host, verdict)
+    assert (r["client_ip"], r["user_raw"], r["port"]) == ("10.0.0.11", "erin", 443)
+
+
+def test_utm_records_that_name_no_host_stay_skipped():
+    lines = [utm("ips", 'attack="X"', "dropped"), utm("app-ctrl", 'app="DNS" url="/"')]
+    assert parse(FG, lines).height == 0
+
+
+def dns(subtype: str, session: int, name: str, extra: str = "", second: int = 1) -> str:
+    return (
+        f'date=2025-12-01 time=11:00:0{second} logid="1501054401" type="dns" subtype="{subtype}" '
+        f'srcip=10.0.0.9 sessionid={session} qname="{name}" qtype="A" {extra}'
+        f"eventtime=176458320{second}"
+    )
+
+
+def test_a_response_to_a_query_of_the_same_session_and_name_is_merged_into_it():
+    lines = [
+        dns("dns-query", 7, "claude.ai"),
+        dns("dns-query", 8, "chatgpt.com"),
+        dns("dns-response", 7, "Claude.ai", 'rcode=3 action="block" '),  # answers line 1
+        dns("dns-response", 9, "chatgpt.com", 'rcode=0 action="pass" '),  # another session
+        dns("dns-response", 7, "claude.ai", 'rcode=0 action="pass" '),  # line 1 already answered
+    ]
+    out = parse(FG, lines)
+    assert out.select("source_line", "host_raw", "status", "action").rows() == [
+        (1, "claude.ai", 3, "blocked"),
+        (2, "chatgpt.com", None, "unknown"),  # no answer seen
+        (4, "chatgpt.com", 0, "allowed"),
+        (5, "claude.ai", 0, "allowed"),
+    ]
+    assert out["ok"].all()
+
+
+def test_utm_dns_records_pair_by_event_type():
+    query = dns("dns", 5, "gemini.google.com").replace(
+        'subtype="dns"', 'subtype="dns" eventtype="dns-query"'
+    )
+    answer = dns("dns", 5, "gemini.google.com", 'action="pass" ', 2).replace(
+        'subtype="dns"', 'subtype="dns" eventtype="dns-response"'
+    )
+    out = parse(FG, [query, answer])
+    assert out.select("source_line", "action").rows() == [(1, "allowed")]
+
+
+def test_the_syslog_header_time_serves_a_record_without_a_date():
+    line = 'Dec  1 11:00:02 fg1 time=11:00:02 type="traffic" subtype="forward" srcip=10.0.0.1'
+    r = parse(FG, [line], ParseContext(year=2025)).row(0, named=True)
+    assert (r["ok"], r["ts"]) == (True, datetime(2025, 12, 1, 11, 0, 2, tzinfo=UTC))

@@ -172,3 +172,19 @@ def test_peer_known_values():
     )  # fmt: skip
     assert row["user_agent"] == "Mozilla/4.0 (compatible; ms-office; MSOffice 16)"
     assert out.filter(pl.col("source_line") == 98)["action"].item() == "blocked"  # reset-both
+
+
+@pytest.mark.parametrize("missing", ['"-"', "-", '""', ""])
+def test_a_url_record_without_a_url_names_its_destination_not_a_dash(missing):
+    line = URL.replace('"chatgpt.com/backend-api/conversation"', missing)
+    r = parse(PAN, [line]).row(0, named=True)
+    assert (r["ok"], r["event_kind"], r["host_raw"], r["url_path"]) == (
+        True, "http", "104.18.32.47", None,
+    )  # fmt: skip
+
+
+def test_hostless_rfc3164_header_as_pan_os_sends_it():
+    bare = URL.split(" fw1 ", 1)[1]
+    r = parse(PAN, [f"Oct 30 09:46:12 {bare}", f"<14>Oct 30 09:46:12 {bare}"])
+    assert r["ok"].to_list() == [True, True]
+    assert r["host_raw"].to_list() == ["chatgpt.com"] * 2
