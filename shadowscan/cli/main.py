@@ -23,6 +23,7 @@ from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.errors import ErrorBoundaryGroup, Exit, run
 from shadowscan.cli.options import (
     config_option,
+    lead_options,
     output_option,
     pseudonym_options,
     rules_option,
@@ -276,16 +277,7 @@ def export(
 @store_option
 @since_option
 @until_option
-@click.option(
-    "--min-identities",
-    type=click.IntRange(1),
-    default=2,
-    show_default=True,
-    help="Identities a name-only or co-visit lead needs.",
-)
-@click.option(
-    "--limit", type=click.IntRange(1), default=50, show_default=True, help="Leads to list at most."
-)
+@lead_options(min_identities=2)
 @view_format_option
 @output_option
 @rules_option

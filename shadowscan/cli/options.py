@@ -75,3 +75,25 @@ view_format_option = click.option(
     show_default=True,
     help="A table for people, or JSON for other tools.",
 )
+
+
+def lead_options(min_identities: int):
+    """`--min-identities` and `--limit` for the commands that rank unknown hosts as leads."""
+
+    def decorate(command):
+        command = click.option(
+            "--limit",
+            type=click.IntRange(1),
+            default=50,
+            show_default=True,
+            help="Leads to list at most.",
+        )(command)
+        return click.option(
+            "--min-identities",
+            type=click.IntRange(1),
+            default=min_identities,
+            show_default=True,
+            help="Identities a name-only or co-visit lead needs.",
+        )(command)
+
+    return decorate

@@ -16,6 +16,7 @@ from shadowscan.analyse.period import choose_period
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.options import (
     config_option,
+    lead_options,
     output_option,
     rules_option,
     since_option,
@@ -327,16 +328,7 @@ def diff_command(
 @store_option
 @since_option
 @until_option
-@click.option(
-    "--min-identities",
-    type=click.IntRange(1),
-    default=1,
-    show_default=True,
-    help="Identities a name-only or co-visit lead needs.",
-)
-@click.option(
-    "--limit", type=click.IntRange(1), default=50, show_default=True, help="Leads to list at most."
-)
+@lead_options(min_identities=1)
 @view_format_option
 @output_option
 @rules_option
