@@ -108,12 +108,22 @@ def reading_options(command):
     return command
 
 
-def _reading(log_format: str | None, mapping: str | None, timezone: str):
-    """The format to force (a name, a mixture or a mapping), None to detect; checks first."""
+def _reading(
+    log_format, mapping, timezone, year, identity, quiet, rules_dirs, config
+) -> tuple[dict, bool]:
+    """The reading options as `pipeline.ingest`'s keyword arguments, checked, and `quiet`.
+
+    The forced format is a name, a mixture or a mapping; None detects.
+    """
     _check_timezone(timezone)
     if mapping and log_format:
         raise UsageError("--map and --log-format cannot be used together.")
-    return MappedFormat(load_mapping(mapping)) if mapping else log_format
+    forced = MappedFormat(load_mapping(mapping)) if mapping else log_format
+    catalogue = catalogue_and_policy(config, rules_dirs)[0]
+    options = dict(
+        log_format=forced, timezone=timezone, year=year, identity=identity, catalogue=catalogue
+    )
+    return options, quiet
 
 
 @cli.command()
@@ -134,20 +144,7 @@ def _reading(log_format: str | None, mapping: str | None, timezone: str):
     metavar="MB",
     help="Commit after this much input: a crash redoes at most this much.",
 )
-def ingest(
-    paths,
-    store,
-    log_format,
-    mapping,
-    timezone,
-    year,
-    identity,
-    quiet,
-    rules_dirs,
-    config,
-    reingest,
-    commit_mb,
-) -> None:
+def ingest(paths, store, reingest, commit_mb, **reading) -> None:
     """Read what is new in log files and folders (recursively, compressed or not).
 
     Each log resumes where the last run stopped: running twice counts once, and
@@ -155,21 +152,17 @@ def ingest(
     cannot be read (missing, permission denied) is skipped with its reason and
     the run ends with status 4 once the rest is read.
     """
-    forced = _reading(log_format, mapping, timezone)
+    options, quiet = _reading(**reading)
     target = open_store(store, must_exist=False)
     err = Console(stderr=True)
     with ingest_progress(paths, err, enabled=not quiet) as progress:
         summary = run_ingest(
             list(paths),
             target,
-            log_format=forced,
-            timezone=timezone,
-            year=year,
             progress=progress,
-            catalogue=catalogue_and_policy(config, rules_dirs)[0],
             reingest=reingest,
             commit_bytes=commit_mb << 20,
-            identity=identity,
+            **options,
         )
     if not quiet:
         print_summary(summary, Console(), err)
@@ -194,40 +187,19 @@ def ingest(
     help="Time between two looks at the logs.",
 )
 @reading_options
-def watch(
-    paths,
-    store,
-    interval,
-    log_format,
-    mapping,
-    timezone,
-    year,
-    identity,
-    quiet,
-    rules_dirs,
-    config,
-) -> None:
+def watch(paths, store, interval, **reading) -> None:
     """Ingest what is new in the logs every few seconds, until interrupted (Ctrl-C).
 
     Safe beside cron runs and other watchers: each log is read by one process
     at a time and every line is stored once.
     """
-    forced = _reading(log_format, mapping, timezone)
+    options, quiet = _reading(**reading)
     target = open_store(store, must_exist=False)
-    catalogue = catalogue_and_policy(config, rules_dirs)[0]
     err = Console(stderr=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop
     try:
         while True:
-            summary = run_ingest(
-                list(paths),
-                target,
-                log_format=forced,
-                timezone=timezone,
-                year=year,
-                catalogue=catalogue,
-                identity=identity,
-            )
+            summary = run_ingest(list(paths), target, **options)
             if summary.total("lines") and not quiet:
                 err.print(
                     f"{datetime.now(UTC):%H:%M:%S} {summary.total('lines'):,} new lines, "
