@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 STORE ?= build/demo-store
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench soak golden clean
+.PHONY: help run test test-fast lint format bench soak golden clean
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ run: $(STAMP)  ## Ingest the fixture organisation's logs and print its shadow-AI
 
 test: $(STAMP)  ## Run the whole test suite
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## The suite without the slow tests (properties, split points, kill -9, wheel)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)  ## ruff check and format check
 	$(BIN)/ruff check shadowscan tests bench

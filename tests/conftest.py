@@ -21,6 +21,23 @@ ORG = Path(__file__).resolve().parents[1] / "fixtures" / "org"
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peer-logs"
 
 
+#: Modules whose every test is slow by design: each split point of every header-driven
+#: fixture, kill -9 at many moments, building and installing the wheel.
+SLOW_MODULES = {"test_resume_headers.py", "test_incremental.py", "test_install.py"}
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "slow: left out by `make test-fast`")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the slow tests: Hypothesis properties and the modules in SLOW_MODULES."""
+    for item in items:
+        prop = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+        if prop or item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionstart(session) -> None:
     """Under SHADOWSCAN_REQUIRE_PEER_LOGS=1 (CI), missing peer logs fail the run: their
     tests would otherwise skip and pass without testing anything."""
