@@ -113,10 +113,19 @@ def load_catalogue(root: Path | None = None, extra: Iterable[Path] = ()) -> Cata
     """The catalogue to match with: `root` (default: bundled plus local folders)."""
     dirs = [root, *extra] if root is not None else rule_dirs(extra)
     catalogue, problems = gather(dirs)
+    raise_errors(
+        problems,
+        "the rules",
+        "`shadowscan rules check` lists them; rules/README.md is the grammar.",
+    )
+    return catalogue
+
+
+def raise_errors(problems: list[Problem], where: str, hint: str) -> None:
+    """One RuleError listing every error-level problem, if any (lint problems pass)."""
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise RuleError(
-            f"{len(errors)} problem(s) in the rules:\n  " + "\n  ".join(map(str, errors)),
-            hint="`shadowscan rules check` lists them; rules/README.md is the grammar.",
+            f"{len(errors)} problem(s) in {where}:\n  " + "\n  ".join(map(str, errors)),
+            hint=hint,
         )
-    return catalogue

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shadowscan.errors import RuleError, UsageError
-from shadowscan.match.catalogue import default_rules_dir, service_files
+from shadowscan.errors import UsageError
+from shadowscan.match.catalogue import default_rules_dir, raise_errors, service_files
 from shadowscan.match.rulefile import Problem, read_categories, read_service
 from shadowscan.match.service import Service
 
@@ -81,12 +81,7 @@ def load_folder(root: Path) -> dict[str, Service]:
         service = read_service(path, categories, problems)
         if service is not None:
             services[service.id] = service
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise RuleError(
-            f"{len(errors)} problem(s) in {root}:\n  " + "\n  ".join(map(str, errors)),
-            hint="`shadowscan rules check --rules DIR` lists them.",
-        )
+    raise_errors(problems, str(root), "`shadowscan rules check --rules DIR` lists them.")
     return services
 
 
