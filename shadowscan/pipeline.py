@@ -46,56 +46,28 @@ Progress = Callable[[Path, int], None]
 COMMIT_BYTES = 256 << 20
 
 
-def ingest(
-    paths: list[str | Path],
-    store: EventStore,
-    *,
-    log_format: str | MappedFormat | None = None,
-    timezone: str = "UTC",
-    year: int | None = None,
-    progress: Progress | None = None,
-    catalogue: Catalogue | None = None,
-    reingest: bool = False,
-    commit_bytes: int = COMMIT_BYTES,
-    settle: float = SETTLE_SECONDS,
-    identity: str | None = None,
-) -> IngestSummary:
-    """Ingest what is new under `paths` into `store`: each source resumes where it stopped."""
-    started = time.perf_counter()
-    found = discover(paths)
-    store.check_version(create=True)
-    summary = IngestSummary(skipped=list(found.skipped), unreadable=found.unreadable)
-    manifest = Manifest(store.runs().collect())
-    matcher = HostMatcher(catalogue or load_catalogue())
-    hosts = HostTable()
-    for path in found.files:
-        try:
-            with open(path, "rb") as raw:  # one open file for every step: rotation can't swap it
-                st = os.fstat(raw.fileno())
-                if not reingest and manifest.unchanged(st):
-                    summary.unchanged += 1
-                    continue
-                fmt, reason = choose_format(raw, log_format)
-                if fmt is None:
-                    summary.skipped.append((path, reason))
-                    continue
-                position = manifest.locate(read_head(raw, FINGERPRINT_BYTES), st)
-                with source_lock(store.root, position.source_id) as held:
-                    if not held:
-                        summary.skipped.append((path, "being ingested by another process"))
-                        continue
-                    options = (timezone, year, settle, commit_bytes, reingest, identity)
-                    log = _Log(path, raw, st)
-                    result = _ingest_file(
-                        store, log, fmt, position, options, matcher, hosts, progress
-                    )
-        except OSError as exc:  # vanished or unreadable since it was found
-            summary.skipped.append((path, exc.strerror or str(exc)))
-            summary.unreadable += 1
-            continue
-        summary.files.append(result)
-    summary.seconds = time.perf_counter() - started
-    return summary
+@dataclass(frozen=True)
+class Reading:
+    """How every file of one run is read: the ingest options a parser or commit needs."""
+
+    timezone: str = "UTC"
+    year: int | None = None
+    identity: str | None = None
+    reingest: bool = False
+    settle: float = SETTLE_SECONDS
+    commit_bytes: int = COMMIT_BYTES
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every file of one run shares: the store, the options, the matcher and host
+    table built once, and the progress callback."""
+
+    store: EventStore
+    reading: Reading
+    matcher: HostMatcher
+    hosts: HostTable
+    progress: Progress | None
 
 
 @dataclass(frozen=True)
@@ -111,10 +83,67 @@ class _Log:
         return compression_of(self.raw) is not None
 
 
-def _ingest_file(store, log: _Log, fmt, position, options, matcher, hosts, progress) -> FileResult:
+def ingest(
+    paths: list[str | Path],
+    store: EventStore,
+    *,
+    log_format: str | MappedFormat | None = None,
+    progress: Progress | None = None,
+    catalogue: Catalogue | None = None,
+    **reading,
+) -> IngestSummary:
+    """Ingest what is new under `paths` into `store`: each source resumes where it stopped.
+
+    `reading` holds `Reading`'s fields (timezone, year, identity, reingest, settle,
+    commit_bytes)."""
+    started = time.perf_counter()
+    found = discover(paths)
+    store.check_version(create=True)
+    summary = IngestSummary(skipped=list(found.skipped), unreadable=found.unreadable)
+    manifest = Manifest(store.runs().collect())
+    run = _Run(
+        store, Reading(**reading), HostMatcher(catalogue or load_catalogue()), HostTable(), progress
+    )
+    for path in found.files:
+        try:
+            with open(path, "rb") as raw:  # one open file for every step: rotation can't swap it
+                log = _Log(path, raw, os.fstat(raw.fileno()))
+                result = _ingest_source(run, log, manifest, log_format)
+        except OSError as exc:  # vanished or unreadable since it was found
+            summary.skipped.append((path, exc.strerror or str(exc)))
+            summary.unreadable += 1
+            continue
+        if isinstance(result, FileResult):
+            summary.files.append(result)
+        elif result is None:
+            summary.unchanged += 1
+        else:
+            summary.skipped.append((path, result))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _ingest_source(
+    run: _Run, log: _Log, manifest: Manifest, log_format: str | MappedFormat | None
+) -> FileResult | str | None:
+    """One open log: skip it if unchanged (None), say why it is skipped (a reason), or
+    identify its source, hold that source's lock and ingest it (its counts)."""
+    if not run.reading.reingest and manifest.unchanged(log.st):
+        return None
+    fmt, reason = choose_format(log.raw, log_format)
+    if fmt is None:
+        return reason
+    position = manifest.locate(read_head(log.raw, FINGERPRINT_BYTES), log.st)
+    with source_lock(run.store.root, position.source_id) as held:
+        if not held:
+            return "being ingested by another process"
+        return _ingest_file(run, log, fmt, position)
+
+
+def _ingest_file(run: _Run, log: _Log, fmt: LogFormat, position: Position) -> FileResult:
     """Read one log from where the store stands, committing in groups; its counts."""
-    timezone, year, settle, commit_bytes, reingest, identity = options
-    start, line = resume_point(store, log.raw, position, reingest)
+    reading = run.reading
+    start, line = resume_point(run.store, log.raw, position, reading.reingest)
     result = FileResult(log.path, fmt.name, bytes=log.st.st_size, note=position.note)
     if not log.compressed and log.st.st_size < start:
         result.warnings.append(
@@ -122,23 +151,23 @@ def _ingest_file(store, log: _Log, fmt, position, options, matcher, hosts, progr
             f"({start:,}): it was truncated or rewritten; nothing read (--reingest reads it anew)"
         )
         return result
-    hold = not log.compressed and time.time() - log.st.st_mtime < settle
+    hold = not log.compressed and time.time() - log.st.st_mtime < reading.settle
     chunks = read_chunks(
         log.raw, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
     )
-    ctx = _context(log.st, timezone, year, identity)
-    if fmt.names_no_one and identity is None:
+    ctx = _context(log.st, reading.timezone, reading.year, reading.identity)
+    if fmt.names_no_one and reading.identity is None:
         result.warnings.append(
             f"{fmt.name} logs name no user or computer: these events stay unattributed; "
             "give --identity NAME (whose computer this is) to attribute them"
         )
     if start > 0 and fmt.replay is not None:  # the header and directives already read
         _replay(fmt, replay_lines(log.raw, start, fmt.replay), ctx, result)
-    parsed = _events(chunks, fmt, ctx, hosts, result, progress)
-    for group in _commit_groups(parsed, start, line, commit_bytes):
-        _commit(store, group, log, position, matcher, result)
+    parsed = _events(chunks, fmt, ctx, run.hosts, result, run.progress)
+    for group in _commit_groups(parsed, start, line, reading.commit_bytes):
+        _commit(run, group, log, position, result)
     if not result.commits:
-        _remember(store, result, log, position, start, line)
+        _remember(run.store, result, log, position, start, line)
     return result
 
 
@@ -250,9 +279,10 @@ def _commit_groups(
         start, line = group.end, group.line
 
 
-def _commit(store, group: _Group, log: _Log, position: Position, matcher, result) -> None:
+def _commit(run: _Run, group: _Group, log: _Log, position: Position, result: FileResult) -> None:
     """Store one group's events (with the source's new offset), then its manifest row."""
-    tally = AiTally(matcher)
+    store = run.store
+    tally = AiTally(run.matcher)
 
     def counted() -> Iterator[pl.DataFrame]:
         for frame in group.frames():
