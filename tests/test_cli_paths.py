@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from shadowscan.cli import main as main_module
 from shadowscan.cli.errors import Exit, run
 from shadowscan.cli.main import cli
 from shadowscan.ingest.detect import detect
+from shadowscan.report import format_list
 
 ORG = Path(__file__).resolve().parents[1] / "fixtures" / "org"
 EXE = str(Path(sys.executable).with_name("shadowscan"))
@@ -97,7 +97,7 @@ def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("the table broke")
 
-    monkeypatch.setattr(main_module, "Table", boom)
+    monkeypatch.setattr(format_list, "Table", boom)
     buffer = io.StringIO()
     monkeypatch.setattr(sys, "argv", ["shadowscan", "formats"])
     assert run(cli, Console(file=buffer, width=200)) == Exit.ERROR

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
@@ -12,12 +11,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from shadowscan import __version__
-from shadowscan.analyse.aggregate import ai_events
-from shadowscan.analyse.classify import classify
 from shadowscan.analyse.discover import discover as find_candidates
+from shadowscan.analyse.evidence import classified_events
 from shadowscan.analyse.period import choose_period
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.errors import ErrorBoundaryGroup, Exit, run
@@ -33,7 +30,7 @@ from shadowscan.cli.options import (
     until_option,
     view_format_option,
 )
-from shadowscan.cli.progress import ingest_progress, print_skipped, print_summary
+from shadowscan.cli.progress import ingest_progress
 from shadowscan.cli.report import explain, report, reveal
 from shadowscan.cli.rules import rules
 from shadowscan.cli.store import compact, prune, status
@@ -42,7 +39,7 @@ from shadowscan.formats import FORMATS
 from shadowscan.formats.mapped import MappedFormat
 from shadowscan.formats.mapping import load_mapping
 from shadowscan.pipeline import ingest as run_ingest
-from shadowscan.report import candidates
+from shadowscan.report import candidates, format_list, ingest_summary
 from shadowscan.report import export as exporter
 from shadowscan.report.output import check_output
 from shadowscan.report.pseudonym import load_key
@@ -165,9 +162,9 @@ def ingest(paths, store, reingest, commit_mb, **reading) -> None:
             **options,
         )
     if not quiet:
-        print_summary(summary, Console(), err)
+        ingest_summary.render(summary, Console(), err)
     elif summary.unreadable:  # a quiet cron run still says which paths failed it
-        print_skipped(summary, err)
+        ingest_summary.render_skipped(summary, err)
     if not summary.files and not summary.unchanged:
         raise UsageError("nothing was ingested.", hint="See the skipped files above.")
     if summary.unreadable:
@@ -237,7 +234,7 @@ def export(
     key = load_key(key_file) if pseudonymize else None
     period = choose_period(events.days(), since, until)
     catalogue, policy = catalogue_and_policy(config, rules_dirs)
-    frame = exporter.export_frame(classify(ai_events(events, catalogue, period), policy), key)
+    frame = exporter.export_frame(classified_events(events, catalogue, policy, period), key)
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give a file with -o.")
     if output is not None:
@@ -273,17 +270,9 @@ def discover(
 def formats(fmt) -> None:
     """List the log formats shadowscan reads and the event fields each can fill."""
     if fmt == "json":
-        rows = [
-            {"name": f.name, "title": f.title, "fills": list(f.fills)} for f in FORMATS.values()
-        ]
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    table = Table(title="Log formats (detection tries them in this order)", title_justify="left")
-    for column in ("Name", "Source", "Fills besides time and host"):
-        table.add_column(column)
-    for fmt in FORMATS.values():
-        table.add_row(fmt.name, fmt.title, ", ".join(fmt.fills) or "-")
-    Console().print(table)
+        emit(format_list.to_json(FORMATS.values()), None)
+    else:
+        format_list.render(FORMATS.values(), Console())
 
 
 cli.add_command(rules)

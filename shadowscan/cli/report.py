@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import io
-import json
 import sys
 from pathlib import Path
 
 import click
-import polars as pl
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from shadowscan.analyse.aggregate import ai_events, build_report
-from shadowscan.analyse.classify import classify
+from shadowscan.analyse.aggregate import build_report
 from shadowscan.analyse.conditions import HELP as FAIL_ON_HELP
 from shadowscan.analyse.conditions import check_conditions, failed
+from shadowscan.analyse.evidence import evidence
 from shadowscan.analyse.period import choose_period
+from shadowscan.analyse.reveal import reveal as reveal_identities
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store
 from shadowscan.cli.errors import Exit
 from shadowscan.cli.options import (
@@ -30,18 +28,15 @@ from shadowscan.cli.options import (
     until_option,
     view_format_option,
 )
-from shadowscan.enrich.identity import user_expr
 from shadowscan.errors import UsageError
-from shadowscan.report import jsonout, markdown, terminal
+from shadowscan.report import explanation, jsonout, markdown, terminal
 from shadowscan.report.csvdir import write_csv_dir
 from shadowscan.report.html import to_html
-from shadowscan.report.jsonout import iso
 from shadowscan.report.output import check_output
-from shadowscan.report.pseudonym import load_key, pseudonym, pseudonymize_report
-from shadowscan.report.safe import cell, visible
+from shadowscan.report.pseudonym import load_key, pseudonymize_report
+from shadowscan.report.safe import visible
 
 REPORT_FORMATS = ["terminal", "json", "csv", "markdown", "html"]
-EVIDENCE_LINES = 10
 
 
 def _fail_on(ctx, param, values: tuple[str, ...]) -> list[str]:
@@ -139,70 +134,11 @@ def explain(identity, store, since, until, rules_dirs, config, fmt) -> None:
     events = open_store(store)
     catalogue, policy = catalogue_and_policy(config, rules_dirs)
     period = choose_period(events.days(), since, until)
-    canonical = pl.select(user_expr(pl.lit(identity))).item() or identity
-    classified = classify(ai_events(events, catalogue, period), policy)
-    mine = classified.filter(
-        pl.col("identity").is_in([identity, canonical]) | (pl.col("client_ip") == identity)
-    ).sort("ts")
-    if mine.is_empty():
-        raise UsageError(
-            f"no AI use by {identity!r} between {period.start:%Y-%m-%d} and {period.end:%Y-%m-%d}.",
-            hint="Identities are lower-case user names (or IPs); widen --since/--until.",
-        )
-    summary = (
-        mine.group_by("service_id", "classification", "reason", "signal")
-        .agg(
-            pl.len().alias("events"),
-            pl.col("ts").min().alias("first"),
-            pl.col("ts").max().alias("last"),
-        )
-        .sort("service_id", "classification", "signal")
-    )
+    found = evidence(events, catalogue, policy, identity, period)
     if fmt == "json":
-        doc = {
-            "identity": canonical,
-            "period": {"start": iso(period.start), "end": iso(period.end)},
-            "services": jsonout.records(summary),
-            "evidence": jsonout.records(mine.select(_EVIDENCE)),
-        }
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        return
-    _print_explanation(Console(soft_wrap=True), canonical, summary, mine)
-
-
-_EVIDENCE = (
-    "ts",
-    "source_file",
-    "source_line",
-    "host",
-    "url_path",
-    "service_id",
-    "signal",
-    "plan",
-    "rule",
-    "classification",
-)
-
-
-def _print_explanation(console: Console, who: str, summary: pl.DataFrame, mine) -> None:
-    console.print(Text(f"{visible(who)}: {mine.height} AI event(s)", style="bold"))
-    for row in summary.iter_rows(named=True):
-        what = f"  {row['service_id']} ({row['signal']}): {row['classification']}"
-        when = f"{row['first']:%Y-%m-%d} to {row['last']:%Y-%m-%d}"
-        console.print(Text(f"{what}: {row['reason']}; {row['events']} event(s), {when}"))
-    table = Table(title="Evidence (first lines per service)", title_justify="left")
-    for column in ("Time", "File:line", "Host", "Rule", "Class"):
-        table.add_column(column, overflow="fold")
-    shown = mine.group_by("service_id", maintain_order=True).head(EVIDENCE_LINES)
-    for r in shown.iter_rows(named=True):
-        table.add_row(
-            f"{r['ts']:%Y-%m-%d %H:%M:%S}",
-            cell(f"{r['source_file']}:{r['source_line']}"),
-            cell(r["host"]),
-            cell(r["rule"]),
-            r["classification"],
-        )
-    console.print(table)
+        emit(explanation.to_json(found), None)
+    else:
+        explanation.render(found, Console(soft_wrap=True))
 
 
 @click.command()
@@ -219,22 +155,11 @@ def reveal(pseudonyms, store, config, key_file) -> None:
     key = load_key(key_file)
     events = open_store(store)
     _, policy = catalogue_and_policy(config, ())
-    known = (
-        events.events()
-        .select(pl.concat_list("identity", "user", "client_ip").explode().alias("v"))
-        .drop_nulls()
-        .unique()
-        .collect()["v"]
-        .to_list()
-    )
-    for table in (policy.directory, policy.ip_map):
-        if table is not None:
-            known += table["user"].drop_nulls().to_list()
-    lookup = {pseudonym(key, value): value for value in set(known)}
-    missing = [p for p in pseudonyms if p not in lookup]
+    found = reveal_identities(list(pseudonyms), key, events, policy)
     for p in pseudonyms:
-        if p in lookup:
-            sys.stdout.write(f"{p}\t{visible(lookup[p])}\n")
+        if p in found:
+            sys.stdout.write(f"{p}\t{visible(found[p])}\n")
+    missing = [p for p in pseudonyms if p not in found]
     if missing:
         raise UsageError(
             f"{len(missing)} pseudonym(s) match no identity in the store or the policy: "

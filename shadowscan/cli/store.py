@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
-
 import click
 from rich.console import Console
-from rich.table import Table
 
 from shadowscan.analyse.period import parse_when
-from shadowscan.cli.common import open_store
+from shadowscan.cli.common import emit, open_store
 from shadowscan.cli.options import store_option, view_format_option
-from shadowscan.report.terminal import human_bytes
+from shadowscan.report import store_status
 from shadowscan.store import maintenance
 
 
@@ -23,22 +19,9 @@ def status(store, fmt) -> None:
     """Store size, days, sources, events, rejected lines, schema version, last ingest."""
     state = maintenance.status(open_store(store))
     if fmt == "json":
-        sys.stdout.write(json.dumps(state.as_dict(), indent=2) + "\n")
-        return
-    table = Table(title=f"shadowscan store {state.path}", title_justify="left", show_header=False)
-    days = f"{state.days:,} ({state.first_day} to {state.last_day})" if state.days else "none"
-    for key, value in (
-        ("size", human_bytes(state.size_bytes)),
-        ("events", f"{state.events:,}"),
-        ("days", days),
-        ("sources (logs)", f"{state.sources:,}"),
-        ("rejected lines", f"{state.rejected_lines:,}"),
-        ("last ingest", f"{state.last_ingest:%Y-%m-%d %H:%M:%S} UTC" if state.last_ingest else "-"),
-        ("data files", f"{state.data_files:,} (table version {state.table_version})"),
-        ("schema version", str(state.schema_version)),
-    ):
-        table.add_row(key, value)
-    Console().print(table)
+        emit(store_status.to_json(state), None)
+    else:
+        store_status.render(state, Console())
 
 
 @click.command()
