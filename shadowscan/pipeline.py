@@ -20,7 +20,6 @@ from shadowscan.formats import FORMATS, LogFormat, ParseContext
 from shadowscan.formats.mapped import MappedFormat
 from shadowscan.formats.mixed import MixedFormat
 from shadowscan.ingest.detect import detect
-from shadowscan.ingest.discover import discover
 from shadowscan.ingest.reader import (
     Chunk,
     Source,
@@ -32,6 +31,7 @@ from shadowscan.ingest.reader import (
 )
 from shadowscan.ingest.resume import SETTLE_SECONDS, resume_point
 from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
+from shadowscan.ingest.walk import find_logs
 from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.normalise import normalise
@@ -97,7 +97,7 @@ def ingest(
     `reading` holds `Reading`'s fields (timezone, year, identity, reingest, settle,
     commit_bytes)."""
     started = time.perf_counter()
-    found = discover(paths)
+    found = find_logs(paths)
     store.check_version(create=True)
     summary = IngestSummary(skipped=list(found.skipped), unreadable=found.unreadable)
     manifest = Manifest(store.runs().collect())

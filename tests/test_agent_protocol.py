@@ -21,7 +21,7 @@ from shadowscan.cli.main import cli
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.ruleexport import select
-from shadowscan.ruleexport.squid import url_prefix_regex
+from shadowscan.ruleexport.squid_acl import url_prefix_regex
 from tests.rulekit import rules_dir
 
 SHARED = "api.saas-tool.example"

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from shadowscan.cli.errors import Exit, run
+from shadowscan.cli.boundary import Exit, run
 from shadowscan.cli.main import cli
 from shadowscan.ingest.detect import detect
 from shadowscan.report import format_list

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,35 @@ def test_every_command_is_documented(command):
 @pytest.mark.parametrize("command", sorted(cli.commands["rules"].commands))
 def test_every_rules_command_is_documented(command):
     assert f"shadowscan rules {command}" in README
+
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "shadowscan"
+
+
+def _architecture_paragraphs() -> list[str]:
+    return (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8").split("\n\n")
+
+
+def test_every_module_architecture_names_exists():
+    """A paragraph's bare `name.py` lives in a package the same paragraph names."""
+    missing = []
+    for paragraph in _architecture_paragraphs():
+        names = re.findall(r"`([\w/]+(?:\.py|/))`", paragraph)
+        names += re.findall(r"\b(\w+/\w+\.py)\b", paragraph)  # the diagram's columns
+        packages = {n.split("/")[0] for n in names if "/" in n} | {""}
+        for name in names:
+            if "/" in name:
+                found = (PACKAGE / name).exists() or (ROOT / name).exists()
+            else:
+                found = any((PACKAGE / p / name).exists() for p in packages)
+                found = found or (ROOT / name).exists()
+            if not found:
+                missing.append(name)
+    assert not missing, f"ARCHITECTURE.md names modules that do not exist: {missing}"
+
+
+def test_no_two_modules_share_a_name():
+    """One name, one module: `grep`, tracebacks and imports stay unambiguous."""
+    names = [p.name for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"]
+    assert sorted({n for n in names if names.count(n) > 1}) == []

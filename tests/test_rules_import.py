@@ -30,7 +30,7 @@ from shadowscan.match.catalogue import Catalogue, default_rules_dir, load_catalo
 from shadowscan.match.importer import import_list
 from shadowscan.match.lists import check_host
 from shadowscan.match.matcher import HostMatcher
-from shadowscan.ruleexport import hosts as hosts_export
+from shadowscan.ruleexport import hosts_file as hosts_export
 from shadowscan.ruleexport import select
 
 LISTS = Path(__file__).resolve().parents[1] / "fixtures" / "lists"

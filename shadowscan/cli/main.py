@@ -16,8 +16,8 @@ from shadowscan import __version__
 from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.evidence import classified_events
 from shadowscan.analyse.period import choose_period
+from shadowscan.cli.boundary import ErrorBoundaryGroup, Exit, run
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
-from shadowscan.cli.errors import ErrorBoundaryGroup, Exit, run
 from shadowscan.cli.options import (
     config_option,
     lead_options,

@@ -16,7 +16,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from shadowscan.ingest.discover import discover
+from shadowscan.ingest.walk import find_logs
 from shadowscan.report.safe import visible
 
 
@@ -26,7 +26,7 @@ def ingest_progress(paths, console: Console, enabled: bool) -> Iterator:
     if not (enabled and console.is_terminal):
         yield None
         return
-    total = sum(p.stat().st_size for p in discover(list(paths)).files)
+    total = sum(p.stat().st_size for p in find_logs(list(paths)).files)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -16,8 +16,8 @@ from shadowscan.analyse.conditions import check_conditions, failed
 from shadowscan.analyse.evidence import evidence
 from shadowscan.analyse.period import choose_period
 from shadowscan.analyse.reveal import reveal as reveal_identities
+from shadowscan.cli.boundary import Exit
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store
-from shadowscan.cli.errors import Exit
 from shadowscan.cli.options import (
     config_option,
     output_option,

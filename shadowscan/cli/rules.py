@@ -30,9 +30,7 @@ from shadowscan.match.lint import check
 from shadowscan.match.lists import READERS
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
-from shadowscan.report import catalogue as catalogue_view
-from shadowscan.report import coverage as coverage_view
-from shadowscan.report import hostmatch, rulecheck, rulesdiff
+from shadowscan.report import hostmatch, rulecheck, rulescoverage, rulesdiff, service_list
 from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
 
 
@@ -58,9 +56,9 @@ def list_services(category, fmt, rules_dirs) -> None:
         )
     services = [s for s in catalogue.services.values() if not category or s.category == category]
     if fmt == "json":
-        emit(catalogue_view.to_json(services), None)
+        emit(service_list.to_json(services), None)
     else:
-        catalogue_view.render(services, Console())
+        service_list.render(services, Console())
 
 
 @rules.command("explain")
@@ -208,6 +206,6 @@ def coverage_command(
     catalogue, _ = catalogue_and_policy(config, rules_dirs)
     result = coverage(events, catalogue, period, min_identities=min_identities, limit=limit)
     if fmt == "json":
-        emit(coverage_view.to_json(result), output, events, private=private)
+        emit(rulescoverage.to_json(result), output, events, private=private)
     else:
-        show(lambda c: coverage_view.render(result, c), output, events, private)
+        show(lambda c: rulescoverage.render(result, c), output, events, private)

@@ -18,7 +18,7 @@ import polars as pl
 
 from shadowscan.errors import PolicyError
 from shadowscan.match.catalogue import Catalogue
-from shadowscan.policy.tables import read_directory, read_ip_map, read_seats
+from shadowscan.policy.sheets import read_directory, read_ip_map, read_seats
 
 CONFIG_ENV = "SHADOWSCAN_CONFIG"
 DEFAULT_NAME = "shadowscan.toml"

@@ -78,14 +78,22 @@ def _unknown_service(sid: str) -> str:
 
 
 def exporters() -> dict[str, Callable[[Selection], str]]:
-    from shadowscan.ruleexport import hosts, rpz, sigma, squid, suricata, table, zeek
+    from shadowscan.ruleexport import (
+        hosts_file,
+        rpz,
+        sigma,
+        squid_acl,
+        suricata_rules,
+        table,
+        zeek_intel,
+    )
 
     return {
-        "squid-acl": squid.render,
-        "hosts": hosts.render,
+        "squid-acl": squid_acl.render,
+        "hosts": hosts_file.render,
         "rpz": rpz.render,
-        "zeek-intel": zeek.render,
-        "suricata": suricata.render,
+        "zeek-intel": zeek_intel.render,
+        "suricata": suricata_rules.render,
         "sigma": sigma.render,
         "csv": table.render,
     }

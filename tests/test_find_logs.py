@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shadowscan.ingest.discover import discover
+from shadowscan.ingest.walk import find_logs
 
 
 def _tree(root: Path, *files: str) -> Path:
@@ -25,7 +25,7 @@ def _tree(root: Path, *files: str) -> Path:
 
 def test_walks_recursively_in_name_order(tmp_path: Path) -> None:
     root = _tree(tmp_path, "b/2.log", "a/z/3.log", "a/1.log", "c.log", "a/10.log")
-    found = discover([root])
+    found = find_logs([root])
     assert found.files == [
         root / n for n in ("c.log", "a/1.log", "a/10.log", "a/z/3.log", "b/2.log")
     ]
@@ -34,19 +34,19 @@ def test_walks_recursively_in_name_order(tmp_path: Path) -> None:
 
 def test_hidden_files_and_folders_are_passed_over(tmp_path: Path) -> None:
     root = _tree(tmp_path, ".hidden.log", ".git/objects/x.log", "seen.log", "sub/.swap.log")
-    assert discover([root]).files == [root / "seen.log"]
+    assert find_logs([root]).files == [root / "seen.log"]
 
 
 def test_a_named_file_is_listed_as_an_absolute_path(tmp_path: Path, monkeypatch) -> None:
     _tree(tmp_path, "logs/access.log")
     monkeypatch.chdir(tmp_path)
-    assert discover(["logs/access.log"]).files == [tmp_path / "logs/access.log"]
+    assert find_logs(["logs/access.log"]).files == [tmp_path / "logs/access.log"]
 
 
 def test_a_symlink_loop_is_reported_not_walked(tmp_path: Path) -> None:
     root = _tree(tmp_path, "a/sub/1.log")
     (root / "a/sub/up").symlink_to(root / "a", target_is_directory=True)
-    found = discover([root])
+    found = find_logs([root])
     assert found.files == [root / "a/sub/1.log"]
     assert found.skipped == [(root / "a/sub/up", "folder already visited (symlink loop)")]
 
@@ -54,7 +54,7 @@ def test_a_symlink_loop_is_reported_not_walked(tmp_path: Path) -> None:
 def test_a_file_reached_twice_is_counted_once(tmp_path: Path) -> None:
     root = _tree(tmp_path, "real/access.log")
     (root / "alias.log").symlink_to(root / "real/access.log")
-    found = discover([root, root / "real/access.log"])
+    found = find_logs([root, root / "real/access.log"])
     assert found.files == [root / "alias.log"]
     assert [reason for _, reason in found.skipped] == ["same file reached twice"] * 2
 
@@ -63,7 +63,7 @@ def test_special_files_and_dangling_links_are_skipped(tmp_path: Path) -> None:
     root = _tree(tmp_path, "access.log")
     os.mkfifo(root / "fifo")
     (root / "gone.log").symlink_to(root / "nowhere.log")
-    found = discover([root])
+    found = find_logs([root])
     assert found.files == [root / "access.log"]
     assert sorted(found.skipped) == [
         (root / "fifo", "not a regular file"),
@@ -73,7 +73,7 @@ def test_special_files_and_dangling_links_are_skipped(tmp_path: Path) -> None:
 
 def test_a_missing_path_is_skipped_as_unreadable(tmp_path: Path) -> None:
     root = _tree(tmp_path, "open.log")
-    found = discover([tmp_path / "missing.log", root])
+    found = find_logs([tmp_path / "missing.log", root])
     assert found.skipped == [(tmp_path / "missing.log", "no such file or folder")]
     assert found.unreadable == 1 and [p.name for p in found.files] == ["open.log"]
 
@@ -83,6 +83,6 @@ def test_an_unreadable_file_is_skipped(tmp_path: Path) -> None:
         pytest.skip("root can read any file")
     root = _tree(tmp_path, "secret.log", "open.log")
     (root / "secret.log").chmod(0)
-    found = discover([root])
+    found = find_logs([root])
     assert found.files == [root / "open.log"]
     assert found.skipped == [(root / "secret.log", "permission denied")]

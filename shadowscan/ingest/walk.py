@@ -16,7 +16,7 @@ class Discovery:
     unreadable: int = 0
 
 
-def discover(paths: list[str | Path]) -> Discovery:
+def find_logs(paths: list[str | Path]) -> Discovery:
     """Walk folders recursively, in name order, and list the regular files found.
 
     Symlinked folders are followed once: a loop is reported, not walked again.
