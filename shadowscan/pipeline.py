@@ -182,14 +182,18 @@ def _replay(fmt: LogFormat, lines: list[str], ctx: ParseContext, result: FileRes
 
 
 def parse_file(
-    path: Path, log_format: str | None = None, timezone: str = "UTC", year: int | None = None
+    path: Path,
+    log_format: str | None = None,
+    timezone: str = "UTC",
+    year: int | None = None,
+    identity: str | None = None,
 ) -> tuple[FileResult, pl.DataFrame]:
     """One file's events and counts, without a store: for tests and inspection."""
     fmt, reason = choose_format(path, log_format)
     if fmt is None:
         raise InputError(f"{path}: {reason}.")
     result = FileResult(path, fmt.name, bytes=path.stat().st_size)
-    ctx = _context(path.stat(), timezone, year)
+    ctx = _context(path.stat(), timezone, year, identity)
     chunks = read_chunks(path, warnings=result.warnings)
     frames = [events for events, _ in _events(chunks, fmt, ctx, HostTable(), result, None)]
     frames = [f for f in frames if f.height]

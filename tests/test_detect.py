@@ -15,7 +15,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from shadowscan import formats
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
+from shadowscan.formats.squid import SquidNative
 from shadowscan.ingest.detect import MIN_SCORE, detect, trial
 from shadowscan.ingest.reader import head_lines
 
@@ -112,3 +114,35 @@ def test_real_files_are_detected(expected: str, name: str) -> None:
     folder = "squid" if expected == "squid" else "zeek-dns"
     detection = detect(head_lines(PEER / folder / name))
     assert detection.fmt is FORMATS[expected], detection.reason
+
+
+class _SiteProxy(SquidNative):
+    """A site's own format whose lines Squid's loose signature also reads."""
+
+    name = "site-proxy"
+    title = "A site's proxy"
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """Registrations made by the test are undone after it."""
+    monkeypatch.setattr(formats, "_PRIORITY", dict(formats._PRIORITY))
+    saved = dict(FORMATS)
+    yield
+    FORMATS.clear()
+    FORMATS.update(saved)
+
+
+def test_a_registered_format_is_tried_before_the_loose_ones(registry):
+    formats.register(_SiteProxy())
+    order = list(FORMATS)
+    assert order.index("site-proxy") < order.index("bind") < order.index("squid")
+    assert detect(list(SquidNative.samples)).fmt.name == "site-proxy"
+
+
+def test_a_priority_says_where_detection_tries_a_format(registry):
+    formats.register(_SiteProxy(), formats.LOOSE + 1)
+    assert list(FORMATS)[-1] == "site-proxy"
+    assert detect(list(SquidNative.samples)).fmt.name == "squid"
+    formats.register(_SiteProxy(), formats.EXACT - 1)
+    assert next(iter(FORMATS)) == "site-proxy"

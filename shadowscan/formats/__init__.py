@@ -2,7 +2,8 @@
 
 `FORMATS` is ordered most specific first: detection tries formats in this
 order and the first to read the sample lines wins ties. A third-party format
-registers itself the same way: `register(MyFormat())`.
+registers itself the same way, `register(MyFormat())`, optionally with a
+priority (`register(MyFormat(), EXACT)`) saying where detection tries it.
 """
 
 from __future__ import annotations
@@ -32,25 +33,44 @@ from shadowscan.formats.w3c import W3cExtended
 from shadowscan.formats.zeek import ZeekJson, ZeekTsv
 from shadowscan.formats.zscaler import ZscalerNss
 
+#: Detection priorities, lowest tried first: exact signatures (headers, JSON), lines a
+#: vendor tags, DNS servers' query logs, then the loose ones (Squid's bare fields).
+EXACT, TAGGED, DNS, LOOSE = 100, 200, 300, 900
+
 FORMATS: dict[str, LogFormat] = {}
+_PRIORITY: dict[str, int] = {}
 
 
-def register(fmt: LogFormat) -> LogFormat:
+def register(fmt: LogFormat, priority: int = TAGGED) -> LogFormat:
+    """Add `fmt` to `FORMATS` at its detection priority (ties keep registration order).
+
+    The default puts a new format with the vendor-tagged ones: after the exact
+    signatures, before the DNS servers and Squid, whose looser signatures would
+    otherwise claim its lines first.
+    """
+    _PRIORITY[fmt.name] = priority
     FORMATS[fmt.name] = fmt
+    ordered = sorted(FORMATS.values(), key=lambda f: _PRIORITY[f.name])
+    FORMATS.clear()
+    FORMATS.update((f.name, f) for f in ordered)
     return fmt
 
 
-# Header-driven and JSON formats first (their signatures are exact), then
-# vendor-tagged lines, then DNS servers (Infoblox before the BIND it extends),
-# and Squid, whose signature is the loosest, last, after the WSA lines it resembles.
-for _fmt in (
-    ZeekTsv(), ZeekJson(), SuricataEve(), EcsJson(), ZscalerNss(), CloudflareGateway(),
-    BroadcomCloudSwg(), PanOsJson(), UmbrellaIp(), UmbrellaDns(), NetskopeTransactions(),
-    UmbrellaProxy(), W3cExtended(), IisNative(), CefEvents(), LeefEvents(), PanOsCsv(),
-    FortiGateKv(), SophosFirewall(), OlfeoAccess(), ProxifierLog(), BlueCoatKv(), SkyhighKv(),
-    InfobloxNios(), BindQuery(), UnboundQuery(), WindowsDnsDebug(), DnsmasqQuery(),
-    CiscoWsaAccess(), SquidNative(),
+# Infoblox before the BIND it extends; Squid last, after the WSA lines it resembles.
+for _priority, _formats in (
+    (EXACT, (
+        ZeekTsv(), ZeekJson(), SuricataEve(), EcsJson(), ZscalerNss(), CloudflareGateway(),
+        BroadcomCloudSwg(), PanOsJson(), UmbrellaIp(), UmbrellaDns(), NetskopeTransactions(),
+        UmbrellaProxy(), W3cExtended(), IisNative(),
+    )),
+    (TAGGED, (
+        CefEvents(), LeefEvents(), PanOsCsv(), FortiGateKv(), SophosFirewall(), OlfeoAccess(),
+        ProxifierLog(), BlueCoatKv(), SkyhighKv(),
+    )),
+    (DNS, (InfobloxNios(), BindQuery(), UnboundQuery(), WindowsDnsDebug(), DnsmasqQuery())),
+    (LOOSE, (CiscoWsaAccess(), SquidNative())),
 ):  # fmt: skip
-    register(_fmt)
+    for _fmt in _formats:
+        register(_fmt, _priority)
 
-__all__ = ["FORMATS", "LogFormat", "ParseContext", "register"]
+__all__ = ["DNS", "EXACT", "FORMATS", "LOOSE", "TAGGED", "LogFormat", "ParseContext", "register"]

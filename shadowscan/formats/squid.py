@@ -32,7 +32,7 @@ class SquidNative(LogFormat):
 
     name = "squid"
     title = "Squid native access.log"
-    fills = ("client_ip", "user", "method", "url_path", "status", "action", "bytes_in")
+    fills = ("client_ip", "user", "port", "method", "url_path", "status", "action", "bytes_in")
     samples = (
         "1764547200.003  19773 10.0.0.1 TCP_TUNNEL/200 6428 CONNECT chatgpt.com:443 alice "
         "HIER_DIRECT/104.18.32.47 -",

@@ -79,8 +79,8 @@ class ZscalerNss(LogFormat):
     replay = b""  # a CSV/TSV feed's header row
     title = "Zscaler NSS web feed (JSON, CSV, TSV)"
     fills = (
-        "client_ip", "user", "method", "url_path", "status", "action", "bytes_out", "bytes_in",
-        "user_agent",
+        "client_ip", "user", "port", "method", "url_path", "status", "action", "bytes_out",
+        "bytes_in", "user_agent",
     )  # fmt: skip
     samples = (
         '{ "sourcetype" : "zscalernss-web", "event" :{"time":"Mon Dec  1 10:00:00 2025",'
