@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from shadowscan.cli.boundary import Exit
 from shadowscan.cli.main import cli
 from shadowscan.formats import FORMATS
 from shadowscan.schema import FIELDS
@@ -70,3 +71,10 @@ def test_no_two_modules_share_a_name():
     """One name, one module: `grep`, tracebacks and imports stay unambiguous."""
     names = [p.name for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"]
     assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_the_exit_status_table_lists_every_status():
+    rows = {
+        line.split("|")[1].strip(" `") for line in README.splitlines() if line.startswith("| `")
+    }
+    assert {str(int(status)) for status in Exit} <= rows

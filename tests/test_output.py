@@ -86,3 +86,15 @@ def test_report_files_get_the_usual_mode_or_owner_only(store, tmp_path, flags, m
         assert stat.S_IMODE(out.stat().st_mode) == mode
     finally:
         os.umask(old)
+
+
+def test_dash_is_stdout_for_every_output_option(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    report = invoke("report", "--store", store, *REPORT, "--format", "json", "-o", "-")
+    assert json.loads(report.output)["headline"]
+    export = invoke("export", "--store", store, "--format", "jsonl", "-o", "-")
+    assert export.output.count("\n") > 1
+    assert invoke("rules", "export", "--format", "hosts", "-o", "-").output.startswith("#")
+    assert not (tmp_path / "-").exists()
+    parquet = invoke("export", "--store", store, "--format", "parquet", "-o", "-")
+    assert parquet.exit_code == 1 and "give a file with -o" in parquet.output

@@ -33,8 +33,9 @@ def output_option(command):
     return click.option(
         "-o",
         "--output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write to FILE, atomically, mode 0644 under the usual umask.",
+        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        callback=lambda ctx, param, value: None if value == Path("-") else value,
+        help="Write to FILE, atomically, mode 0644 under the usual umask; - is stdout.",
     )(command)
 
 
