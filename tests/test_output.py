@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -98,3 +99,26 @@ def test_dash_is_stdout_for_every_output_option(store, tmp_path, monkeypatch):
     assert not (tmp_path / "-").exists()
     parquet = invoke("export", "--store", store, "--format", "parquet", "-o", "-")
     assert parquet.exit_code == 1 and "give a file with -o" in parquet.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("report", "--format", "json"),
+        ("report", "--format", "terminal"),
+        ("export", "--format", "jsonl"),
+        ("discover", "--format", "json"),
+        ("discover", "--format", "terminal"),
+        ("rules", "coverage", "--format", "json"),
+    ],
+    ids=" ".join,
+)
+def test_no_output_lands_in_the_store_or_over_the_policy(store, tmp_path, command):
+    org = shutil.copytree(ORG, tmp_path / "org", ignore=shutil.ignore_patterns("logs"))
+    policy = org / "shadowscan.toml"
+    for target in (policy, org / "directory.csv", store / "report.json"):
+        before = target.read_bytes() if target.exists() else None
+        done = invoke(*command, "--store", store, "--config", policy, "-o", target)
+        assert done.exit_code == 1, done.output
+        assert "is an input" in done.output or "inside the store" in done.output
+        assert (target.read_bytes() if target.exists() else None) == before

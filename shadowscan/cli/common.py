@@ -57,6 +57,7 @@ def show(
     render: Callable[[Console], None],
     output: Path | None,
     store: EventStore | None = None,
+    inputs=(),
     private: bool = False,
     soft_wrap: bool = False,
 ) -> None:
@@ -66,4 +67,4 @@ def show(
         return
     buffer = io.StringIO()
     render(Console(file=buffer, width=160, color_system=None, soft_wrap=soft_wrap))
-    emit(buffer.getvalue(), output, store, private=private)
+    emit(buffer.getvalue(), output, store, inputs, private)

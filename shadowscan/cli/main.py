@@ -257,12 +257,12 @@ def discover(
     """Hosts no rule knows that look like AI use: API path shapes, AI-like names, co-visits."""
     events = open_store(store)
     period = choose_period(events.days(), since, until)
-    catalogue, _ = catalogue_and_policy(config, rules_dirs)
+    catalogue, policy = catalogue_and_policy(config, rules_dirs)
     found = find_candidates(events, catalogue, period, min_identities=min_identities, limit=limit)
     if fmt == "json":
-        emit(candidates.to_json(found, period), output, events, private=private)
+        emit(candidates.to_json(found, period), output, events, policy.files, private)
     else:
-        show(lambda c: candidates.render(found, period, c), output, events, private)
+        show(lambda c: candidates.render(found, period, c), output, events, policy.files, private)
 
 
 @cli.command()

@@ -203,9 +203,9 @@ def coverage_command(
     """How much AI-looking traffic the catalogue covers, and ranked leads for what it misses."""
     events = open_store(store)
     period = choose_period(events.days(), since, until)
-    catalogue, _ = catalogue_and_policy(config, rules_dirs)
+    catalogue, policy = catalogue_and_policy(config, rules_dirs)
     result = coverage(events, catalogue, period, min_identities=min_identities, limit=limit)
     if fmt == "json":
-        emit(rulescoverage.to_json(result), output, events, private=private)
+        emit(rulescoverage.to_json(result), output, events, policy.files, private)
     else:
-        show(lambda c: rulescoverage.render(result, c), output, events, private)
+        show(lambda c: rulescoverage.render(result, c), output, events, policy.files, private)
