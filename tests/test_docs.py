@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import click
 import pytest
 
 from shadowscan.cli.boundary import Exit
@@ -78,3 +79,34 @@ def test_the_exit_status_table_lists_every_status():
         line.split("|")[1].strip(" `") for line in README.splitlines() if line.startswith("| `")
     }
     assert {str(int(status)) for status in Exit} <= rows
+
+
+#: Options every command of a kind takes, documented once beside the commands table.
+COMMON_OPTIONS = {"--rules", "--private", "--help"}
+
+
+def _commands(group: click.Group, prefix: str = ""):
+    for name, command in group.commands.items():
+        full = f"{prefix} {name}".strip()
+        if isinstance(command, click.Group):
+            yield from _commands(command, full)
+        else:
+            yield full, command
+
+
+@pytest.mark.parametrize(("name", "command"), list(_commands(cli)), ids=lambda v: str(v))
+def test_the_readme_row_of_a_command_names_each_of_its_options(name, command):
+    row = next(
+        line
+        for line in README.splitlines()
+        if line.startswith((f"| `shadowscan {name} ", f"| `shadowscan {name}`"))
+    )
+    usage = row.split("`")[1]
+    missing = [
+        param.opts
+        for param in command.params
+        if isinstance(param, click.Option)
+        and not set(param.opts) & COMMON_OPTIONS
+        and not any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", usage) for o in param.opts)
+    ]
+    assert missing == []
