@@ -17,7 +17,8 @@ from shadowscan import __version__
 from shadowscan.analyse.aggregate import Report
 from shadowscan.report import svg
 from shadowscan.report.svg import esc
-from shadowscan.report.terminal import SAMPLE_WIDTH, grant_label, human_bytes, pct
+from shadowscan.report.terminal import SAMPLE_WIDTH, grant_label
+from shadowscan.units import human_bytes, pct
 
 POPULATION_SOURCES = {
     "directory": "people in the directory",

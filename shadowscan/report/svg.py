@@ -18,7 +18,7 @@ import polars as pl
 
 from shadowscan.analyse.aggregate import Report
 from shadowscan.report.safe import visible
-from shadowscan.report.terminal import pct
+from shadowscan.units import pct
 
 SHADOW = "#d9480f"  # warm red-orange: use outside what the organisation pays for
 OTHER = "#1c7ed6"  # blue: sanctioned or unattributed AI use
