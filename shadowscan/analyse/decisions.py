@@ -96,7 +96,7 @@ class Money:
     unused_seats: int
     unused_seat_cost_per_month: float | None
     cost_to_cover_per_month: float | None  # None: no service with shadow users has a price
-    covered_by_price: int  # shadow users of the services with a price
+    priced_shadow_users: int  # shadow users of the services with a price
     unpriced_services: list[str]  # services with shadow users and no price
 
     @property
@@ -114,7 +114,7 @@ class Money:
                 f"{seats} {amount(self.unused_seat_cost_per_month, self.currency)} a month"
             )
         if self.cost_to_cover_per_month is not None:
-            who = _count(self.covered_by_price, "shadow user", "shadow users")
+            who = _count(self.priced_shadow_users, "shadow user", "shadow users")
             cost = amount(self.cost_to_cover_per_month, self.currency)
             parts.append(f"covering the {who} of priced services would cost {cost} a month")
         text = "; ".join(parts)
@@ -127,11 +127,11 @@ class Money:
 class Benchmark:
     """The organisation's gap beside the survey's: people here, companies there."""
 
+    source: str
+    survey_personal_ai_pct: int
+    survey_subscriptions_pct: int
     shadow_users_pct: float | None
     sanctioned_coverage_pct: float | None
-    source: str = SURVEY
-    survey_personal_ai_pct: int = SURVEY_PERSONAL_AI_PCT
-    survey_subscriptions_pct: int = SURVEY_SUBSCRIPTIONS_PCT
 
     @property
     def sentence(self) -> str:
@@ -218,7 +218,7 @@ def decide(
         cost_to_cover_per_month=round(float(priced["cost_to_cover_per_month"].sum()), 2)
         if priced.height
         else None,
-        covered_by_price=int(priced["shadow_users"].sum()),
+        priced_shadow_users=int(priced["shadow_users"].sum()),
         unpriced_services=wanted.filter(pl.col("price_per_seat_month").is_null())[
             "service_id"
         ].to_list(),
@@ -235,7 +235,13 @@ def decide(
         risk=risk(shadow),
         money=money,
         champions=champions(events, policy, regular_days),
-        benchmark=Benchmark(head.shadow_users_pct, head.sanctioned_coverage_pct),
+        benchmark=Benchmark(
+            SURVEY,
+            SURVEY_PERSONAL_AI_PCT,
+            SURVEY_SUBSCRIPTIONS_PCT,
+            head.shadow_users_pct,
+            head.sanctioned_coverage_pct,
+        ),
     )
 
 
@@ -299,11 +305,11 @@ def demand_sentence(row: dict, currency: str | None) -> str:
     Built per row of the small per-service table, never per event.
     """
     n = row["shadow_users"]
-    text = f"{_count(n, 'person uses', 'people use')} {row['name']} outside what is paid for, "
-    text += f"{row['regular_shadow_users']:,} of them regularly"
+    text = f"{_count(n, 'person uses', 'people use')} {row['name']} outside what is paid for "
+    text += f"({row['regular_shadow_users']:,} regularly)"
     departments = [d["department"] for d in row["departments"]]
     if departments:
-        text += " in " + _and(departments)
+        text += ", in " + _and(departments)
     plan = {True: "an enterprise plan exists", False: "the vendor sells no enterprise plan"}
     text += "; " + plan.get(row["enterprise_plan"], "no enterprise plan is known") + "; "
     if row["cost_to_cover_per_month"] is None:

@@ -43,9 +43,29 @@ def to_markdown(report: Report) -> str:
     for name, title in TITLES.items():
         if tables[name].height:
             lines += ["", f"## {title}", "", *_table(tables[name])]
+    lines += _decisions(report, tables)
     if report.notes:
         lines += ["", "## Notes", "", *(f"- {md(n)}" for n in report.notes)]
     return "\n".join(lines) + "\n"
+
+
+def _decisions(report: Report, tables: dict[str, pl.DataFrame]) -> list[str]:
+    """Demand, risk, money, champions and benchmark: each a sentence, then its table."""
+    d = report.decisions
+    demand = d.demand["sentence"][0] if d.demand.height else "No shadow AI use in this period."
+    sections = [
+        ("Demand", demand, tables["demand"].drop("sentence")),
+        ("Risk", d.risk.sentence, tables["risk_by_headquarters"]),
+        ("Money", d.money.sentence, None),
+        ("Champions", d.champions_sentence, tables["champions"]),
+        ("Benchmark", f"{d.benchmark.sentence} Source: {d.benchmark.source}.", None),
+    ]
+    lines = []
+    for title, sentence, frame in sections:
+        lines += ["", f"## {title}", "", md(sentence)]
+        if frame is not None and frame.height:
+            lines += ["", *_table(frame)]
+    return lines
 
 
 def _table(frame: pl.DataFrame) -> list[str]:
