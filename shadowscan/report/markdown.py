@@ -50,19 +50,19 @@ def to_markdown(report: Report) -> str:
 
 
 def _decisions(report: Report, tables: dict[str, pl.DataFrame]) -> list[str]:
-    """Demand, risk, money, champions and benchmark: each a sentence, then its table."""
+    """Demand (a sentence per service), risk, money, champions, benchmark, then their tables."""
     d = report.decisions
-    demand = d.demand["sentence"][0] if d.demand.height else "No shadow AI use in this period."
+    demand = [f"- {md(s)}" for s in d.demand["sentence"]] or ["No shadow AI use in this period."]
     sections = [
         ("Demand", demand, tables["demand"].drop("sentence")),
-        ("Risk", d.risk.sentence, tables["risk_by_headquarters"]),
-        ("Money", d.money.sentence, None),
-        ("Champions", d.champions_sentence, tables["champions"]),
-        ("Benchmark", f"{d.benchmark.sentence} Source: {d.benchmark.source}.", None),
+        ("Risk", [md(d.risk.sentence)], tables["risk_by_headquarters"]),
+        ("Money", [md(d.money.sentence)], None),
+        ("Champions", [md(d.champions_sentence)], tables["champions"]),
+        ("Benchmark", [md(f"{d.benchmark.sentence} Source: {d.benchmark.source}.")], None),
     ]
     lines = []
-    for title, sentence, frame in sections:
-        lines += ["", f"## {title}", "", md(sentence)]
+    for title, text, frame in sections:
+        lines += ["", f"## {title}", "", *text]
         if frame is not None and frame.height:
             lines += ["", *_table(frame)]
     return lines
