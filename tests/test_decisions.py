@@ -189,9 +189,9 @@ def test_money_and_benchmark_equal_the_hand_worked_answer(globex):
         "survey_subscriptions_pct": 40,
         "shadow_users_pct": 50.0,
         "sanctioned_coverage_pct": 60.0,
-        "sentence": "Survey: 90% of employees use personal AI tools while 40% of companies "
-        "buy subscriptions. Here: 50.0% of your people used AI outside what you pay for; "
-        "60.0% hold a paid seat.",
+        "sentence": "Survey: workers at over 90% of the companies asked use personal AI tools "
+        "for work, while 40% of companies bought an official subscription. Here: 50.0% of your "
+        "people used AI outside what you pay for; 60.0% hold a paid seat.",
     }
 
 

@@ -24,8 +24,11 @@ CHAMPIONS_PER_DEPARTMENT = 3
 #: `consumer_training` values saying consumer data may train models (rules/README.md).
 TRAINS = ("on-by-default",)
 SURVEY = 'MIT NANDA, "The GenAI Divide: State of AI in Business 2025"'
-SURVEY_PERSONAL_AI_PCT = 90  # employees using personal AI tools for work
-SURVEY_SUBSCRIPTIONS_PCT = 40  # companies that bought official LLM subscriptions
+#: The report's words: "While only 40% of companies say they purchased an official LLM
+#: subscription, workers from over 90% of the companies we surveyed reported regular use
+#: of personal AI tools for work." Both count companies; ours count people.
+SURVEY_PERSONAL_AI_PCT = 90
+SURVEY_SUBSCRIPTIONS_PCT = 40
 DEMAND_COLUMNS = (
     "service_id",
     "name",
@@ -125,7 +128,11 @@ class Money:
 
 @dataclass(frozen=True)
 class Benchmark:
-    """The organisation's gap beside the survey's: people here, companies there."""
+    """The organisation's gap beside the survey's: people here, companies there.
+
+    The sentence says so rather than set a share of companies against a share
+    of people as if they were the same measure.
+    """
 
     source: str
     survey_personal_ai_pct: int
@@ -136,8 +143,9 @@ class Benchmark:
     @property
     def sentence(self) -> str:
         text = (
-            f"Survey: {self.survey_personal_ai_pct}% of employees use personal AI tools while "
-            f"{self.survey_subscriptions_pct}% of companies buy subscriptions."
+            f"Survey: workers at over {self.survey_personal_ai_pct}% of the companies asked use "
+            f"personal AI tools for work, while {self.survey_subscriptions_pct}% of companies "
+            "bought an official subscription."
         )
         if self.shadow_users_pct is None:
             return text + " Here: no population to take a percentage of."
