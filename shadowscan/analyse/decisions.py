@@ -216,21 +216,6 @@ def decide(
         .join(facts, on="service_id", how="left")
     )
     wanted = demand(shadow, policy, regular_days)
-    priced = wanted.filter(pl.col("price_per_seat_month").is_not_null())
-    money = Money(
-        currency=policy.currency,
-        unused_seats=int(
-            seats.filter(pl.col("unused_seat_cost_per_month").is_not_null())["unused_seats"].sum()
-        ),
-        unused_seat_cost_per_month=head.unused_seat_cost_per_month,
-        cost_to_cover_per_month=round(float(priced["cost_to_cover_per_month"].sum()), 2)
-        if priced.height
-        else None,
-        priced_shadow_users=int(priced["shadow_users"].sum()),
-        unpriced_services=wanted.filter(pl.col("price_per_seat_month").is_null())[
-            "service_id"
-        ].to_list(),
-    )
     return Decisions(
         regular_days=regular_days,
         demand=wanted.with_columns(
@@ -241,7 +226,7 @@ def decide(
             )
         ),
         risk=risk(shadow),
-        money=money,
+        money=costs(wanted, seats, head),
         champions=champions(events, policy, regular_days),
         benchmark=Benchmark(
             SURVEY,
@@ -250,6 +235,23 @@ def decide(
             head.shadow_users_pct,
             head.sanctioned_coverage_pct,
         ),
+    )
+
+
+def costs(wanted: pl.DataFrame, seats: pl.DataFrame, head: Headline) -> Money:
+    """The money lines: unused priced seats, and covering the shadow users of priced services."""
+    priced = wanted.filter(pl.col("price_per_seat_month").is_not_null())
+    unused = seats.filter(pl.col("unused_seat_cost_per_month").is_not_null())["unused_seats"]
+    cover = round(float(priced["cost_to_cover_per_month"].sum()), 2) if priced.height else None
+    return Money(
+        currency=head.currency,
+        unused_seats=int(unused.sum()),
+        unused_seat_cost_per_month=head.unused_seat_cost_per_month,
+        cost_to_cover_per_month=cover,
+        priced_shadow_users=int(priced["shadow_users"].sum()),
+        unpriced_services=wanted.filter(pl.col("price_per_seat_month").is_null())[
+            "service_id"
+        ].to_list(),
     )
 
 
