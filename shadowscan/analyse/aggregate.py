@@ -13,6 +13,7 @@ import polars as pl
 
 from shadowscan.analyse import gap
 from shadowscan.analyse.classify import classify
+from shadowscan.analyse.decisions import REGULAR_DAYS, Decisions, decide
 from shadowscan.analyse.gap import Headline
 from shadowscan.analyse.period import Period, choose_period
 from shadowscan.match.catalogue import USE_SIGNALS, Catalogue
@@ -86,6 +87,8 @@ class Report:
     #: the oldest and newest stored event (None for an empty store)
     stored: tuple[datetime, datetime] | None
     notes: list[str]
+    #: demand, risk, money, champions and the survey benchmark (`decisions.py`)
+    decisions: Decisions
 
     @property
     def ai_users(self) -> int:
@@ -119,6 +122,7 @@ def build_report(
     since: str | None = None,
     until: str | None = None,
     policy: Policy | None = None,
+    regular_days: int = REGULAR_DAYS,
 ) -> Report:
     policy = policy or load_policy(None, {}, catalogue)
     days = store.days()
@@ -163,6 +167,7 @@ def build_report(
             *_period_notes(period, counts[0], stored, use_outside),
             *_data_notes(events, head, policy),
         ],
+        decisions=decide(events, policy, catalogue, head, seat_table, regular_days),
     )
 
 

@@ -21,6 +21,9 @@ METRICS: dict[str, Callable[[Report], float | None]] = {
     "shadow-users": lambda r: r.headline.shadow_users,
     "upload-mb": lambda r: (r.headline.shadow_upload_bytes or 0) / 1_000_000,
     "unused-seats": lambda r: r.headline.unused_seats,
+    # in the policy's currency a month; never holds without prices (unknown, not zero)
+    "unused-seat-cost": lambda r: r.headline.unused_seat_cost_per_month,
+    "training-upload-mb": lambda r: (r.decisions.risk.training_upload_bytes or 0) / 1_000_000,
 }
 _CONDITION = re.compile(r"^([a-z-]+)\s*(>=|<=|>|<)\s*([0-9]+(?:\.[0-9]+)?)$")
 #: Conditions without a threshold: each holds or not.
@@ -29,7 +32,7 @@ HELP = (
     "new-service, no-data (no event at all in the period: a dead feed), "
     "or METRIC>N / >= / < / <= with METRIC one of "
     + ", ".join(METRICS)
-    + " (e.g. shadow-pct>50, upload-mb>100)"
+    + " (e.g. shadow-pct>50, upload-mb>100, unused-seat-cost>500)"
 )
 
 

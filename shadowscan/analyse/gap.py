@@ -49,6 +49,9 @@ class Headline:
     idle_grant_holders: int  # department/everyone grant holders who did not use the service
     unattributed_identities: int
     shadow_upload_bytes: int | None  # None: no event of a shadow service logged its upload size
+    currency: str | None = None  # ISO 4217, from the policy: shown with every amount
+    #: unused seats × their service's price, summed over priced seat grants; None: no price
+    unused_seat_cost_per_month: float | None = None
 
     @property
     def sentence(self) -> str:
@@ -141,7 +144,15 @@ def headline(events: pl.DataFrame, policy: Policy, observed: int, seats: pl.Data
             "identity"
         ].n_unique(),
         shadow_upload_bytes=shadow["bytes_out"].sum() if shadow["bytes_out"].count() else None,
+        currency=policy.currency,
+        unused_seat_cost_per_month=unused_seat_cost(seats),
     )
+
+
+def unused_seat_cost(seats: pl.DataFrame) -> float | None:
+    """The seats table's priced unused seats, summed; None when no seat grant has a price."""
+    priced = seats["unused_seat_cost_per_month"].drop_nulls()
+    return round(float(priced.sum()), 2) if priced.len() else None
 
 
 def in_population(policy: Policy) -> pl.Expr:
@@ -303,8 +314,9 @@ def seats(events: pl.DataFrame, policy: Policy, population: int) -> pl.DataFrame
 
     The rest are `unused_seats` for a seat list (bought per person) and
     `idle_holders` for a department or everyone grant, never mixed: only the
-    first is money spent on nobody. A grant that names nobody (everyone,
-    without a directory) holds the whole population.
+    first is money spent on nobody, so only it has a cost (`[prices]`). A
+    grant that names nobody (everyone, without a directory) holds the whole
+    population.
     """
     used = (
         use_only(events)
@@ -327,7 +339,21 @@ def seats(events: pl.DataFrame, policy: Policy, population: int) -> pl.DataFrame
             (g.service_id, g.plan, g.source, g.kind, g.bundled, held, active, unused, idle,
              pct(rest, held))
         )  # fmt: skip
-    return pl.DataFrame(rows, schema=SEAT_SCHEMA, orient="row")
+    table = pl.DataFrame(rows, schema=SEAT_SCHEMA, orient="row")
+    return table.with_columns(price_per_seat(policy)).with_columns(
+        pl.when(pl.col("kind") == "seats")
+        .then((pl.col("unused_seats") * pl.col("price_per_seat_month")).round(2))
+        .alias("unused_seat_cost_per_month")
+    )
+
+
+def price_per_seat(policy: Policy) -> pl.Expr:
+    """`[prices]` looked up by `service_id`: null for a service the policy gives no price."""
+    return (
+        pl.col("service_id")
+        .replace_strict(policy.prices, default=None, return_dtype=pl.Float64)
+        .alias("price_per_seat_month")
+    )
 
 
 SEAT_SCHEMA = {

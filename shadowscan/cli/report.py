@@ -13,6 +13,7 @@ from rich.text import Text
 from shadowscan.analyse.aggregate import build_report
 from shadowscan.analyse.conditions import HELP as FAIL_ON_HELP
 from shadowscan.analyse.conditions import check_conditions, failed
+from shadowscan.analyse.decisions import REGULAR_DAYS
 from shadowscan.analyse.evidence import evidence
 from shadowscan.analyse.period import choose_period
 from shadowscan.analyse.reveal import reveal as reveal_identities
@@ -69,6 +70,13 @@ def _fail_on(ctx, param, values: tuple[str, ...]) -> list[str]:
 @click.option(
     "-q", "--quiet", is_flag=True, help="The conditions that held on one line, for a mail subject."
 )
+@click.option(
+    "--regular-days",
+    type=click.IntRange(min=1),
+    default=REGULAR_DAYS,
+    show_default=True,
+    help="Days of the period someone must use AI on to count as a regular user.",
+)
 @click.pass_context
 def report(
     ctx,
@@ -84,12 +92,13 @@ def report(
     key_file,
     fail_on,
     quiet,
+    regular_days,
 ) -> None:
     """The shadow-AI gap: AI use against what the organisation sanctioned, by whom, how much."""
     events = open_store(store)
     key = load_key(key_file) if pseudonymize else None
     catalogue, policy = catalogue_and_policy(config, rules_dirs)
-    result = build_report(events, catalogue, since, until, policy)
+    result = build_report(events, catalogue, since, until, policy, regular_days)
     if key is not None:
         result = pseudonymize_report(result, key)
     _render(result, fmt, output, events, policy.files, private)

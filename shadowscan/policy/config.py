@@ -1,4 +1,4 @@
-"""Read `shadowscan.toml`: organisation, directory, IP leases and sanctioned services.
+"""Read `shadowscan.toml`: organisation, directory, IP leases, sanctioned services, prices.
 
 Found at `--config FILE`, else `$SHADOWSCAN_CONFIG`, else `./shadowscan.toml`;
 without one nothing is sanctioned. Paths inside are relative to the file.
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +25,13 @@ from shadowscan.policy.sheets import read_directory, read_ip_map, read_seats
 CONFIG_ENV = "SHADOWSCAN_CONFIG"
 DEFAULT_NAME = "shadowscan.toml"
 KEYS = {
-    "organization": {"name", "headcount"},
+    "organization": {"name", "headcount", "currency"},
     "directory": {"file", "column"},
     "identity": {"ip_map", "column"},
     "rules": {"dirs"},
 }
+#: Tables whose keys are the user's own (service ids), not a fixed set.
+FREE_TABLES = {"prices"}
 GRANT_KEYS = {"service", "plan", "seats", "column", "departments", "everyone", "bundled"}
 SEE = "fixtures/org/shadowscan.toml and the README's policy section show every key."
 
@@ -56,6 +60,10 @@ class Policy:
     grants: tuple[Grant, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
     notes: list[str] = field(default_factory=list)
+    #: ISO 4217 code shown beside every amount; None: amounts are shown bare
+    currency: str | None = None
+    #: per-seat monthly price by service id, for sanctioned grants and candidates alike
+    prices: dict[str, float] = field(default_factory=dict)
     #: the policy file and every file it names: a report must never overwrite them
     files: tuple[Path, ...] = ()
 
@@ -138,6 +146,7 @@ def load_policy(path: Path | None, doc: dict, catalogue: Catalogue) -> Policy:
             _file(path, table, "identity", "ip_map"), _column(path, table, "[identity]")
         )
     grants = tuple(_grant(path, entry, catalogue, directory) for entry in _entries(path, doc))
+    prices = read_prices(path, doc.get("prices", {}), catalogue)
     notes = []
     if ip_map is None:
         notes.append(
@@ -159,18 +168,64 @@ def load_policy(path: Path | None, doc: dict, catalogue: Catalogue) -> Policy:
         grants,
         rules_dirs(path, doc),
         notes,
+        currency=read_currency(path, org.get("currency")),
+        prices=prices,
         files=(path.resolve(), *named),
     )
+
+
+def read_currency(path: Path, value: object) -> str | None:
+    """`[organization] currency`: three capital letters (ISO 4217), or None when absent."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+        raise PolicyError(
+            f"{path}: [organization] currency {value!r} is not an ISO 4217 code.",
+            hint='Three capital letters in quotes: currency = "USD" (or "EUR", "GBP", …).',
+        )
+    return value
+
+
+def read_prices(path: Path, table: dict, catalogue: Catalogue) -> dict[str, float]:
+    """`[prices]`: a per-seat monthly price (a number, zero or more) by catalogue service id."""
+    prices = {}
+    for raw_id, value in table.items():
+        service_id = catalogue.resolve(raw_id)
+        where = f"{path}: [prices] {raw_id!r}"
+        if service_id is None:
+            raise PolicyError(
+                f"{where} is not in the catalogue.", hint=_did_you_mean(raw_id, catalogue)
+            )
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value < math.inf
+        ):
+            raise PolicyError(
+                f"{where}: the price must be a number, zero or more (got {value!r}).",
+                hint=f"The monthly price of one seat, without quotes: {service_id} = 30",
+            )
+        prices[service_id] = float(value)
+    return prices
+
+
+def _did_you_mean(raw_id: object, catalogue: Catalogue) -> str:
+    close = difflib.get_close_matches(str(raw_id), list(catalogue.services), n=3)
+    return f"Did you mean {', '.join(close)}?" if close else "`shadowscan rules list`."
 
 
 def _check_keys(path: Path, doc: dict) -> None:
     for table, value in doc.items():
         if table == "sanctioned":
             continue
+        if table in FREE_TABLES:
+            if not isinstance(value, dict):
+                raise PolicyError(f"{path}: [{table}] must be a table.", hint=SEE)
+            continue
         if table not in KEYS:
             raise PolicyError(
                 f"{path}: unknown table [{table}].",
-                hint=f"Known: {', '.join([*KEYS, 'sanctioned'])}.",
+                hint=f"Known: {', '.join([*KEYS, *FREE_TABLES, 'sanctioned'])}.",
             )
         if not isinstance(value, dict):
             raise PolicyError(f"{path}: [{table}] must be a table.", hint=SEE)
@@ -201,9 +256,9 @@ def _grant(path: Path, entry: dict, catalogue: Catalogue, directory) -> Grant:
         )
     service_id = catalogue.resolve(raw_id) if isinstance(raw_id, str) else None
     if service_id is None:
-        close = difflib.get_close_matches(str(raw_id), list(catalogue.services), n=3)
-        hint = f"Did you mean {', '.join(close)}?" if close else "`shadowscan rules list`."
-        raise PolicyError(f"{where} is not in the catalogue.", hint=hint)
+        raise PolicyError(
+            f"{where} is not in the catalogue.", hint=_did_you_mean(raw_id, catalogue)
+        )
     given = [k for k in ("seats", "departments", "everyone") if k in entry]
     if len(given) != 1:
         raise PolicyError(

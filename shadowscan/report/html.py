@@ -17,7 +17,8 @@ from shadowscan import __version__
 from shadowscan.analyse.aggregate import Report
 from shadowscan.report import svg
 from shadowscan.report.svg import esc
-from shadowscan.report.terminal import SAMPLE_WIDTH, grant_label, human_bytes, pct
+from shadowscan.report.terminal import SAMPLE_WIDTH, grant_label
+from shadowscan.units import amount, human_bytes, pct
 
 POPULATION_SOURCES = {
     "directory": "people in the directory",
@@ -46,6 +47,7 @@ h2 { font-size: 19px; margin: 32px 0 8px; padding-bottom: 4px;
 .figure .sub { display: block; color: var(--muted); font-size: 13px; }
 .figure.shadow .value { color: var(--shadow); }
 .figure .value.words { font-size: 22px; padding: 4px 0; }
+.money { font-weight: 600; margin: 8px 0 0; }
 .sentence { font-size: 18px; font-weight: 600; margin: 18px 0 0; }
 figure { margin: 24px 0 0; }
 figcaption { font-weight: 600; margin-bottom: 8px; }
@@ -139,6 +141,11 @@ def _headline(report: Report) -> str:
         ),
         _figure("Unused seats", f"{h.unused_seats:,}" if h.has_policy else "-", "paid, not used"),
         _figure(
+            "Unused seat cost",
+            amount(h.unused_seat_cost_per_month, h.currency),
+            "a month" if h.unused_seat_cost_per_month is not None else "no [prices] in the policy",
+        ),
+        _figure(
             "Idle grant holders",
             f"{h.idle_grant_holders:,}" if h.has_policy else "-",
             "department or everyone grants, not used",
@@ -156,12 +163,22 @@ def _headline(report: Report) -> str:
 
 
 def _charts(report: Report) -> str:
+    """The charts; the money line sits under the gap gauge, what the gap costs beside it."""
+    money = f'<p class="money">{esc(report.decisions.money.sentence)}</p>'
+    regular = report.decisions.regular_days
     return "\n".join(
         f"<figure><figcaption>{esc(caption)}</figcaption>{chart}</figure>"
         for caption, chart in [
-            ("The gap: who used AI, and who used it outside what is paid for", svg.gauge(report)),
+            (
+                "The gap: who used AI, and who used it outside what is paid for",
+                svg.gauge(report) + money,
+            ),
             ("AI users and shadow AI users per day", svg.trend(report)),
             (f"Users per AI service (top {svg.TOP_SERVICES})", svg.services(report)),
+            (
+                f"Demand: shadow users per service, regular ({regular}+ days) solid",
+                svg.demand(report),
+            ),
         ]
     )
 
@@ -204,6 +221,16 @@ HEADERS = {
     "source_format": "Format",
     "rejected": "Rejected>",
     "samples": "Rejected lines (first characters)",
+    "regular_shadow_users": "Regular>",
+    "departments": "Departments",
+    "enterprise_plan": "Enterprise plan",
+    "consumer_training": "Consumer training",
+    "headquarters": "Vendor country",
+    "price_per_seat_month": "Seat price>",
+    "cost_to_cover_per_month": "Cost to cover>",
+    "unused_seat_cost_per_month": "Unused cost>",
+    "shadow_use": "Shadow use",
+    "service_list": "Services",
 }
 
 
@@ -273,8 +300,15 @@ def _tables(report: Report) -> list[str]:
         report.shadow_identities, keys, none, shadow_services=shadow_services, uploaded=_uploaded
     )
     keys = "service_id plan grant holders active unused_seats idle_holders unused_pct"
+    keys += " price_per_seat_month unused_seat_cost_per_month"
+    currency = report.headline.currency
     seats = _table(
-        report.seats, keys, "No policy grants: nothing is sanctioned.", grant=grant_label
+        report.seats,
+        keys,
+        "No policy grants: nothing is sanctioned.",
+        grant=grant_label,
+        price_per_seat_month=lambda r: amount(r["price_per_seat_month"], currency),
+        unused_seat_cost_per_month=lambda r: amount(r["unused_seat_cost_per_month"], currency),
     )
     none = "No service was used for the first time in this period."
     new = _table(report.new_services, "name category users first_seen", none)
@@ -282,10 +316,70 @@ def _tables(report: Report) -> list[str]:
     tables += [
         ("Top shadow identities", shadow),
         ("Sanctioned grants and seats", seats),
+        *_decisions(report),
         ("New in this period", new),
         ("Weekly trend", weekly),
     ]
     return [_section(title, content) for title, content in tables]
+
+
+def _logged(value: int | None) -> str:
+    return "not logged" if value is None else human_bytes(value)
+
+
+def _service_list(row: dict) -> str:
+    return ", ".join(row["services"])
+
+
+def _lead(sentence: str, table: str = "") -> str:
+    return f'<p class="sentence">{esc(sentence)}</p>{table}'
+
+
+def _decisions(report: Report) -> list[tuple[str, str]]:
+    """Demand, risk, money, champions and benchmark: each its sentence, then its table."""
+    d, currency = report.decisions, report.headline.currency
+    none = "No shadow AI use in this period."
+    keys = (
+        "name shadow_users regular_shadow_users departments status enterprise_plan "
+        "consumer_training headquarters uploaded price_per_seat_month cost_to_cover_per_month"
+    )
+    demand = _table(
+        d.demand,
+        keys,
+        none,
+        departments=lambda r: ", ".join(
+            f"{x['department']} ({x['shadow_users']})" for x in r["departments"]
+        ),
+        status=lambda r: "bought, no grant" if r["sanctioned"] else "not bought",
+        enterprise_plan=lambda r: {True: "yes", False: "no"}.get(r["enterprise_plan"], "unknown"),
+        uploaded=lambda r: _logged(r["shadow_upload_bytes"]),
+        price_per_seat_month=lambda r: amount(r["price_per_seat_month"], currency),
+        cost_to_cover_per_month=lambda r: amount(r["cost_to_cover_per_month"], currency),
+    )
+    countries = _table(
+        d.risk.by_headquarters,
+        "headquarters shadow_users uploaded service_list",
+        none,
+        headquarters=lambda r: r["headquarters"] or "unknown",
+        uploaded=lambda r: _logged(r["upload_bytes"]),
+        service_list=_service_list,
+    )
+    champions = _table(
+        d.champions,
+        "department identity service_list active_days events shadow_use",
+        "No regular AI users yet.",
+        service_list=_service_list,
+        shadow_use=lambda r: "yes" if r["shadow"] else "no",
+    )
+    lead = d.demand["sentence"][0] if d.demand.height else none
+    bench = f"{d.benchmark.sentence} Source: {d.benchmark.source}."
+    return [
+        ("Demand: what people choose", _lead(lead, demand)),
+        ("Risk: consumer terms and jurisdictions", _lead(d.risk.sentence, countries)),
+        ("Money", _lead(d.money.sentence)),
+        ("Champions: who to ask", _lead(d.champions_sentence, champions)),
+        ("Benchmark", _lead(bench)),
+    ]
 
 
 def _notes(report: Report) -> str:

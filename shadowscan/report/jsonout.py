@@ -9,6 +9,7 @@ import polars as pl
 
 from shadowscan import __version__
 from shadowscan.analyse.aggregate import Report
+from shadowscan.analyse.decisions import Decisions
 from shadowscan.analyse.gap import Headline
 
 SCHEMA = "shadowscan.report/1"
@@ -77,9 +78,34 @@ def to_json(report: Report) -> str:
         "new_services": records(report.new_services.select("service_id", "name", "first_seen")),
         "seats": records(report.seats),
         "trend": {"daily": records(report.daily), "weekly": records(report.weekly)},
+        **decisions_doc(report.decisions),
         "notes": report.notes,
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def decisions_doc(d: Decisions) -> dict:
+    """Demand, risk, money, champions and benchmark: the keys the README documents."""
+    risk, money, bench = d.risk, d.money, d.benchmark
+    return {
+        "regular_days": d.regular_days,
+        "demand": records(d.demand),
+        "risk": {
+            "training_users": risk.training_users,
+            "training_upload_bytes": risk.training_upload_bytes,
+            "training_services": risk.training_services,
+            "by_headquarters": records(risk.by_headquarters),
+            "sentence": risk.sentence,
+        },
+        "money": {**_fields(money), "sentence": money.sentence},
+        "champions": records(d.champions),
+        "champions_sentence": d.champions_sentence,
+        "benchmark": {**_fields(bench), "sentence": bench.sentence},
+    }
+
+
+def _fields(obj) -> dict:
+    return {k: getattr(obj, k) for k in obj.__dataclass_fields__}
 
 
 def headline_doc(head: Headline) -> dict:

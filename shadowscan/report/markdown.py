@@ -43,9 +43,29 @@ def to_markdown(report: Report) -> str:
     for name, title in TITLES.items():
         if tables[name].height:
             lines += ["", f"## {title}", "", *_table(tables[name])]
+    lines += _decisions(report, tables)
     if report.notes:
         lines += ["", "## Notes", "", *(f"- {md(n)}" for n in report.notes)]
     return "\n".join(lines) + "\n"
+
+
+def _decisions(report: Report, tables: dict[str, pl.DataFrame]) -> list[str]:
+    """Demand (a sentence per service), risk, money, champions, benchmark, then their tables."""
+    d = report.decisions
+    demand = [f"- {md(s)}" for s in d.demand["sentence"]] or ["No shadow AI use in this period."]
+    sections = [
+        ("Demand", demand, tables["demand"].drop("sentence")),
+        ("Risk", [md(d.risk.sentence)], tables["risk_by_headquarters"]),
+        ("Money", [md(d.money.sentence)], None),
+        ("Champions", [md(d.champions_sentence)], tables["champions"]),
+        ("Benchmark", [md(f"{d.benchmark.sentence} Source: {d.benchmark.source}.")], None),
+    ]
+    lines = []
+    for title, text, frame in sections:
+        lines += ["", f"## {title}", "", *text]
+        if frame is not None and frame.height:
+            lines += ["", *_table(frame)]
+    return lines
 
 
 def _table(frame: pl.DataFrame) -> list[str]:

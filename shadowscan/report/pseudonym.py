@@ -65,5 +65,9 @@ def pseudonymize_report(report: Report, key: bytes) -> Report:
         report,
         identities=pseudonymize_column(report.identities, "identity", key),
         shadow_identities=pseudonymize_column(report.shadow_identities, "identity", key),
+        decisions=replace(
+            report.decisions,
+            champions=pseudonymize_column(report.decisions.champions, "identity", key),
+        ),
         ingest=IngestHealth(h.files, h.lines, h.events, h.rejected, problems),
     )

@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from shadowscan.report.safe import visible
-from shadowscan.report.terminal import human_bytes
 from shadowscan.store.maintenance import Status
+from shadowscan.units import human_bytes
 
 
 def to_json(state: Status) -> str:

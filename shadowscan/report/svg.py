@@ -1,6 +1,6 @@
 """The HTML report's charts as inline SVG: no script, no library, no network.
 
-`gauge`, `trend` and `services` draw the report's three charts from the one
+`gauge`, `trend`, `services` and `demand` draw the report's charts from the one
 Report; the rest are small drawing helpers. Each chart is a complete `<svg>`
 with `role="img"`, an `aria-label` and a `<title>` (what a screen reader or a
 tooltip says), and a `viewBox` so it scales with the page. Every piece of text
@@ -18,11 +18,15 @@ import polars as pl
 
 from shadowscan.analyse.aggregate import Report
 from shadowscan.report.safe import visible
-from shadowscan.report.terminal import pct
+from shadowscan.units import pct
 
 SHADOW = "#d9480f"  # warm red-orange: use outside what the organisation pays for
 OTHER = "#1c7ed6"  # blue: sanctioned or unattributed AI use
 NO_USE = "#ced4da"  # grey: no AI use seen
+PLAN = "#2f9e44"  # green: the vendor sells an enterprise plan the organisation could buy
+NO_PLAN = "#868e96"  # grey: no enterprise plan known
+#: the lighter tint of each, for the occasional (not regular) users of a demand bar
+TINT = {PLAN: "#b2f2bb", NO_PLAN: "#dee2e6"}
 INK = "#212529"
 GRID = "#dee2e6"
 WIDTH = 800
@@ -46,6 +50,8 @@ class Bar:
     total: int
     highlighted: int
     note: str
+    colour: str = SHADOW  # of the highlighted part
+    rest: str = OTHER  # of the remainder
 
 
 def esc(value: object, limit: int | None = None) -> str:
@@ -115,8 +121,29 @@ def services(report: Report) -> str:
         .iter_rows(named=True)
     ]
     label = f"Users per AI service, shadow users highlighted: {len(bars)} service(s)"
-    keys = Key("Shadow AI users", SHADOW), Key("Other AI users", OTHER)
-    return bar_chart("chart-services", label, bars, *keys)
+    keys = [Key("Shadow AI users", SHADOW), Key("Other AI users", OTHER)]
+    return bar_chart("chart-services", label, bars, keys, "No AI services seen.")
+
+
+def demand(report: Report) -> str:
+    """Shadow users per service, regular ones solid, coloured by whether a plan could be bought."""
+    d = report.decisions
+    bars = [
+        Bar(
+            r["name"],
+            r["shadow_users"],
+            r["regular_shadow_users"],
+            f"{r['shadow_users']:,} ({r['regular_shadow_users']:,} regular)",
+            *((PLAN, TINT[PLAN]) if r["enterprise_plan"] else (NO_PLAN, TINT[NO_PLAN])),
+        )
+        for r in d.demand.head(TOP_SERVICES).iter_rows(named=True)
+    ]
+    label = (
+        f"Shadow users per service, regular ones ({d.regular_days}+ days) solid: "
+        f"{len(bars)} service(s)"
+    )
+    keys = [Key("Enterprise plan exists", PLAN), Key("No enterprise plan known", NO_PLAN)]
+    return bar_chart("chart-demand", label, bars, keys, "No shadow AI use.")
 
 
 def _chart(css_class: str, label: str, height: int, body: list[str]) -> str:
@@ -211,19 +238,17 @@ def line_chart(
     return _chart(css_class, label, bottom + 34, body)
 
 
-def bar_chart(css_class: str, label: str, bars: list[Bar], highlight: Key, rest: Key) -> str:
+def bar_chart(css_class: str, label: str, bars: list[Bar], keys: list[Key], empty: str) -> str:
     """Horizontal bars, the highlighted part of each drawn from the left in its own colour."""
     if not bars:
-        return _chart(
-            css_class, label, 60, [_text(WIDTH / 2, 35, "No AI services seen.", "middle")]
-        )
+        return _chart(css_class, label, 60, [_text(WIDTH / 2, 35, empty, "middle")])
     names, row, top = 200, 26, 34
     scale = (WIDTH - names - 160) / max(max(b.total for b in bars), 1)
-    body = _legend([highlight, rest], names, 4, across=True)
+    body = _legend(keys, names, 4, across=True)
     for i, bar in enumerate(bars):
         y = top + i * row
         body.append(_text(names - 8, y + 15, bar.label, "end", limit=LABEL_CHARS))
-        body.append(_rect(names, y + 2, bar.total * scale, row - 8, rest.colour))
-        body.append(_rect(names, y + 2, bar.highlighted * scale, row - 8, highlight.colour))
+        body.append(_rect(names, y + 2, bar.total * scale, row - 8, bar.rest))
+        body.append(_rect(names, y + 2, bar.highlighted * scale, row - 8, bar.colour))
         body.append(_text(names + bar.total * scale + 6, y + 15, bar.note))
     return _chart(css_class, label, top + row * len(bars) + 4, body)

@@ -10,21 +10,14 @@ from rich.table import Table
 from rich.text import Text
 
 from shadowscan.analyse.aggregate import Report
+from shadowscan.analyse.gap import Headline
+from shadowscan.report import terminal_decisions
+from shadowscan.report.fit import fitted_table, titled_table
 from shadowscan.report.safe import cell, visible
+from shadowscan.units import amount, human_bytes, pct
 
 #: Characters of a rejected line shown under its file.
 SAMPLE_WIDTH = 100
-
-
-def human_bytes(value: int | None) -> str:
-    if value is None:
-        return "n/a"
-    size = float(value)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    raise AssertionError("unreachable")
 
 
 def _when(value: datetime | None) -> str:
@@ -47,6 +40,8 @@ def render(report: Report, console: Console) -> None:
         console.print(_shadow_identities(report, width))
     if report.seats.height:
         console.print(_seats(report, width))
+    for section in terminal_decisions.sections(report, width):
+        console.print(section)
     if report.new_services.height:
         names = ", ".join(visible(n) for n in report.new_services["name"])
         console.print(Text(f"New in this period: {names}"))
@@ -57,8 +52,12 @@ def render(report: Report, console: Console) -> None:
     console.print(_health(report))
 
 
-def pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}%"
+def _unused_cost(h: Headline) -> str:
+    if not h.has_policy:
+        return "-"
+    if h.unused_seat_cost_per_month is None:
+        return "no prices in the policy"
+    return f"{amount(h.unused_seat_cost_per_month, h.currency)} a month"
 
 
 def _headline(report: Report) -> Panel:
@@ -80,6 +79,7 @@ def _headline(report: Report) -> Panel:
             else "no policy file",
         ),
         ("Unused seats", f"{h.unused_seats:,}" if h.has_policy else "-"),
+        ("Unused seat cost", _unused_cost(h)),
         ("Idle grant holders", f"{h.idle_grant_holders:,}" if h.has_policy else "-"),
         (
             "Shadow uploads",
@@ -101,85 +101,6 @@ def _headline(report: Report) -> Panel:
     text.append(h.sentence, style="bold yellow" if h.shadow_users else "bold")
     title = f"shadowscan: {visible(h.organization)}" if h.organization else "shadowscan report"
     return Panel(text, title=title, expand=False)
-
-
-#: Columns a narrow terminal drops first, in this order; the others always stay.
-DROP_FIRST = (
-    "Days",
-    "Category",
-    "Events",
-    "Uploaded",
-    "Not used %",
-    "Plan",
-    "Active",
-    "Department",
-    "Shadow %",
-    "Sanctioned",
-    "Last seen",
-    "Holders",
-    "Coverage %",
-    "People",
-)
-
-
-def _table(title: str, columns: str) -> Table:
-    """A titled table; a column name ending in `>` is right-aligned (numbers)."""
-    table = Table(title=title, title_justify="left")
-    for name in columns.split(","):
-        table.add_column(
-            name.rstrip(">"), justify="right" if name.endswith(">") else "left", overflow="fold"
-        )
-    return table
-
-
-def _rows(
-    title: str, columns: list[str], rows: list[list], drop: set[str], width: int | None = None
-) -> Table:
-    """A table without the columns in `drop` (ones this report has nothing to say in).
-
-    Within `width`, columns of `DROP_FIRST` go, in its order, until every
-    column fits its longest word; the columns are then narrowed between words
-    only, so a service name or a date is never cut in half.
-    """
-    texts = [[r[i] if isinstance(r[i], Text) else Text(str(r[i])) for i in range(len(columns))]
-             for r in rows]  # fmt: skip
-    keep = [i for i, c in enumerate(columns) if c.rstrip(">") not in drop]
-    spans = {i: _span(columns[i].rstrip(">"), [r[i].plain for r in texts]) for i in keep}
-    for name in DROP_FIRST:
-        if width is None or _total([spans[i][0] for i in keep]) <= width:
-            break
-        keep = [i for i in keep if columns[i].rstrip(">") != name]
-    table = _table(title, ",".join(columns[i] for i in keep))
-    if width is not None:
-        for column, fixed in zip(table.columns, _fit([spans[i] for i in keep], width), strict=True):
-            column.width = fixed
-    for row in texts:
-        table.add_row(*(row[i] for i in keep))
-    return table
-
-
-def _span(header: str, cells: list[str]) -> tuple[int, int]:
-    """A column's narrowest width (its longest word) and its natural one (its longest line)."""
-    texts = [header, *cells]
-    words = max(len(word) for text in texts for word in [*text.split(), ""])
-    return words, max(len(text) for text in texts)
-
-
-def _fit(spans: list[tuple[int, int]], width: int) -> list[int | None]:
-    """Column widths within `width`: the widest columns give way first, never below a word."""
-    widths = [natural for _, natural in spans]
-    while _total(widths) > width:
-        slack = [w - low for w, (low, _) in zip(widths, spans, strict=True)]
-        if max(slack) <= 0:
-            break
-        widest = max(range(len(widths)), key=lambda i: (slack[i] > 0, widths[i]))
-        widths[widest] -= 1
-    return [None if w == natural else w for w, (_, natural) in zip(widths, spans, strict=True)]
-
-
-def _total(widths: list[int]) -> int:
-    """A table's width: cells padded by a space a side, a border before each and at the end."""
-    return sum(widths) + 3 * len(widths) + 1
 
 
 def _day(value: datetime | None) -> str:
@@ -222,7 +143,7 @@ def _services(report: Report, width: int) -> Table:
         "Uploaded>",
         "Last seen",
     ]
-    return _rows("AI services", columns, rows, drop, width)
+    return fitted_table("AI services", columns, rows, drop, width)
 
 
 def _categories(report: Report, width: int) -> Table:
@@ -238,7 +159,7 @@ def _categories(report: Report, width: int) -> Table:
     ]
     drop = set() if report.headline.has_policy else {"Shadow users"}
     columns = ["Category", "Services>", "Users>", "Shadow users>", "Events>"]
-    return _rows("By category", columns, rows, drop, width)
+    return fitted_table("By category", columns, rows, drop, width)
 
 
 def _departments(report: Report, width: int) -> Table:
@@ -254,7 +175,7 @@ def _departments(report: Report, width: int) -> Table:
         for row in report.departments.iter_rows(named=True)
     ]
     columns = ["Department", "People>", "AI users>", "Shadow users>", "Shadow %>", "Coverage %>"]
-    return _rows("By department", columns, rows, set(), width)
+    return fitted_table("By department", columns, rows, set(), width)
 
 
 def _shadow_identities(report: Report, width: int) -> Table:
@@ -285,10 +206,11 @@ def _shadow_identities(report: Report, width: int) -> Table:
         "Uploaded>",
         "Last seen",
     ]
-    return _rows("Top shadow identities", columns, rows, drop, width)
+    return fitted_table("Top shadow identities", columns, rows, drop, width)
 
 
 def _seats(report: Report, width: int) -> Table:
+    currency = report.headline.currency
     rows = [
         [
             cell(row["service_id"]),
@@ -299,6 +221,8 @@ def _seats(report: Report, width: int) -> Table:
             f"{row['unused_seats']:,}" if row["kind"] == "seats" else "-",
             f"{row['idle_holders']:,}" if row["kind"] != "seats" else "-",
             pct(row["unused_pct"]),
+            amount(row["price_per_seat_month"], currency),
+            amount(row["unused_seat_cost_per_month"], currency),
         ]
         for row in report.seats.iter_rows(named=True)
     ]
@@ -311,8 +235,12 @@ def _seats(report: Report, width: int) -> Table:
         "Unused seats>",
         "Idle holders>",
         "Not used %>",
+        "Seat price>",
+        "Unused cost>",
     ]
-    return _rows("Sanctioned grants", columns, rows, set(), width)
+    priced = report.seats["price_per_seat_month"].is_not_null().any()
+    drop = set() if priced else {"Seat price", "Unused cost"}
+    return fitted_table("Sanctioned grants", columns, rows, drop, width)
 
 
 def grant_label(row: dict) -> str:
@@ -326,7 +254,7 @@ def _weekly(report: Report, width: int) -> Table:
         for r in report.weekly.iter_rows(named=True)
     ]
     columns = ["Week of", "AI users>", "Shadow users>", "Events>"]
-    return _rows("Weekly trend", columns, rows, set(), width)
+    return fitted_table("Weekly trend", columns, rows, set(), width)
 
 
 def _health(report: Report) -> Group:
@@ -337,7 +265,9 @@ def _health(report: Report) -> Group:
     )
     if not h.problems.height:
         return Group(summary)
-    table = _table("Files with rejected lines", "File and first rejected line,Format,Rejected>")
+    table = titled_table(
+        "Files with rejected lines", "File and first rejected line,Format,Rejected>"
+    )
     table.columns[0].overflow = "fold"
     for row in h.problems.iter_rows(named=True):
         samples = row["rejected_samples"] or []
