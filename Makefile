@@ -25,11 +25,11 @@ run: $(STAMP)  ## Ingest the fixture organisation's logs and print its shadow-AI
 	$(BIN)/shadowscan report --store $(STORE) --config fixtures/org/shadowscan.toml \
 		--since 2026-11-02 --until 2026-11-29T23:59:59Z
 
-test: $(STAMP)  ## Run the whole test suite
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## Run the whole test suite, one worker per core
+	$(BIN)/python -m pytest -n auto
 
 test-fast: $(STAMP)  ## The suite without the slow tests (properties, split points, kill -9, wheel)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 lint: $(STAMP)  ## ruff check and format check
 	$(BIN)/ruff check shadowscan tests bench
