@@ -20,6 +20,7 @@ from shadowscan.analyse.classify import classify
 from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.period import choose_period
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
+from shadowscan.cli.dashboard import dashboard
 from shadowscan.cli.errors import ErrorBoundaryGroup, Exit, run
 from shadowscan.cli.options import (
     config_option,
@@ -287,7 +288,7 @@ def formats(fmt) -> None:
 
 
 cli.add_command(rules)
-for command in (report, explain, reveal, status, compact, prune):
+for command in (report, explain, reveal, dashboard, status, compact, prune):
     cli.add_command(command)
 
 
