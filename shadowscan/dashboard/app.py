@@ -57,7 +57,7 @@ class Dashboard(App[None]):
     TITLE = "shadowscan"
     CSS = """
     #status { height: 1; background: $boost; }
-    #services { height: auto; max-height: 60%; }
+    #services { height: auto; max-height: 60%; border: round $primary; }
     #gap, #side, #health { height: auto; }
     """
     BINDINGS: ClassVar = [
@@ -78,8 +78,10 @@ class Dashboard(App[None]):
         span: TimeRange = DEFAULT_RANGE,
         ingest: Callable[[], Ingest] | None = None,
         light: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         super().__init__()
+        self.clock = clock  # fixed in snapshot tests, so "updated at" and lags stay put
         self.source, self.every = source, refresh
         self.view = View(span=span)
         self.ingest = ingest or source.ingest
@@ -125,7 +127,7 @@ class Dashboard(App[None]):
         if span != self.view.span:
             return  # a newer range was chosen while this one loaded
         self.report, self.last_ingest = report, ingest
-        self.message = f"updated {datetime.now(UTC):%H:%M:%S}"
+        self.message = f"updated {self.clock():%H:%M:%S}"
         self.loads += 1
         self._render()
 
@@ -137,7 +139,8 @@ class Dashboard(App[None]):
         self.query_one("#gap", Static).update(panels.gap_panel(shown, width))
         self._services(shown, width)
         self.query_one("#side", Static).update(Group(*panels.side_panels(shown, width)))
-        self.query_one("#health", Static).update(panels.health_panel(shown, self.last_ingest))
+        health = panels.health_panel(shown, self.last_ingest, self.clock())
+        self.query_one("#health", Static).update(health)
         self._status()
 
     def _services(self, shown: Report, width: int) -> None:

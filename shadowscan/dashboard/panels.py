@@ -53,7 +53,7 @@ def sparkline(values: list[int]) -> str:
 def gap_panel(report: Report, width: int) -> Panel:
     """The gap: who uses AI, who outside what is paid for, coverage, unused seats, the trend."""
     h = report.headline
-    bar_width = max(10, min(40, width - 46))
+    bar_width = max(10, min(40, width - 56))  # label 22, figures up to 26, borders
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=22)
     grid.add_column(width=bar_width)
@@ -97,7 +97,7 @@ def services_cells(report: Report, width: int) -> tuple[list[tuple], list[tuple[
     rows = []
     for r in report.services.iter_rows(named=True):
         cells = []
-        for _, name, _ in columns:
+        for _, name, right in columns:
             value = r[name]
             if name == "sanctioned":
                 value = "yes" if value else "no"
@@ -105,7 +105,9 @@ def services_cells(report: Report, width: int) -> tuple[list[tuple], list[tuple[
                 value = terminal.human_bytes(value) if r["has_bytes_out"] else "-"
             elif isinstance(value, int):
                 value = f"{value:,}"
-            cells.append(cell(value) if isinstance(value, str) else value)
+            text = cell(value)
+            text.justify = "right" if right else "left"
+            cells.append(text)
         rows.append((r["service_id"], cells))
     return columns, rows
 

@@ -15,12 +15,13 @@ import polars as pl
 from shadowscan.analyse.aggregate import Report
 from shadowscan.dashboard.source import DEFAULT_RANGE, TimeRange
 
-#: The services table's sort columns, cycled by `s`: (column, label, descending).
+#: The services table's sorts, cycled by `s`: (label, columns, descending). The first is the
+#: report's own order.
 SORTS = (
-    ("users", "users", True),
-    ("shadow_users", "shadow users", True),
-    ("events", "events", True),
-    ("name", "name", False),
+    ("users", ["users", "events", "service_id"], [True, True, False]),
+    ("shadow users", ["shadow_users", "users", "service_id"], [True, True, False]),
+    ("events", ["events", "users", "service_id"], [True, True, False]),
+    ("name", ["name", "service_id"], [False, False]),
 )
 
 
@@ -32,7 +33,7 @@ class View:
 
     @property
     def sort_label(self) -> str:
-        return SORTS[self.sort][1]
+        return SORTS[self.sort][0]
 
     def next_sort(self) -> View:
         return replace(self, sort=(self.sort + 1) % len(SORTS))
@@ -61,10 +62,8 @@ def _listed(text: str, column: str) -> pl.Expr:
 
 def apply(report: Report, view: View) -> Report:
     """The report with only the rows the filter names, services sorted the chosen way."""
-    column, _, descending = SORTS[view.sort]
-    services = report.services.sort(
-        [column, "service_id"], descending=[descending, False], maintain_order=True
-    )
+    _, columns, descending = SORTS[view.sort]
+    services = report.services.sort(columns, descending=descending)
     report = replace(report, services=services)
     text = view.text.strip()
     if not text:

@@ -1,0 +1,245 @@
+"""The dashboard: keys under Textual's headless pilot, numbers equal `report --format json`."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from shadowscan.cli.common import catalogue_and_policy, open_store
+from shadowscan.cli.main import cli
+from shadowscan.dashboard.app import Dashboard
+from shadowscan.dashboard.screens import HelpScreen, TableScreen
+from shadowscan.dashboard.source import DashboardSource, Ingest, TimeRange
+from tests.conftest import ORG
+
+CONFIG = ORG / "shadowscan.toml"
+SIZES = [(80, 24), (120, 40)]
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+def report_json(store: Path, *args: str) -> dict:
+    result = CliRunner().invoke(
+        cli, ["report", "--store", str(store), "--config", str(CONFIG), "--format", "json", *args]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def make_app(store: Path, span: TimeRange | None = None, config: Path | None = CONFIG) -> Dashboard:
+    catalogue, policy = catalogue_and_policy(config, ())
+    source = DashboardSource(open_store(store), catalogue, policy)
+    return Dashboard(
+        source,
+        refresh=3600,
+        span=span or TimeRange("default"),
+        ingest=lambda: Ingest(),
+        clock=lambda: NOW,
+    )
+
+
+async def loaded(app: Dashboard, pilot, loads: int = 1) -> None:
+    for _ in range(400):
+        if app.loads >= loads:
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the report did not load")
+
+
+async def screen_is(app: Dashboard, pilot, kind: type, level: str | None = None) -> None:
+    for _ in range(400):
+        if isinstance(app.screen, kind) and getattr(app.screen, "level", level) == level:
+            await pilot.pause()
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"no {kind.__name__} {level or ''} screen")
+
+
+def screen_text(app: Dashboard) -> str:
+    """What the screen shows, as text: the SVG screenshot's text runs, in order."""
+    svg = app.export_screenshot()
+    runs = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(runs)).replace("\xa0", " ")
+
+
+def table_rows(app: Dashboard, table_id: str = "#services") -> dict[str, list[str]]:
+    table = app.screen.query_one(table_id)
+    return {row.key.value: [str(c) for c in table.get_row(row.key)] for row in table.ordered_rows}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_numbers_on_screen_equal_the_json_report(org_store, size):
+    expected = report_json(org_store)
+
+    async def main():
+        app = make_app(org_store)
+        async with app.run_test(size=size) as pilot:
+            await loaded(app, pilot)
+            rows = table_rows(app)
+            assert list(rows) == [s["service_id"] for s in expected["services"]]
+            for service in expected["services"]:
+                cells = rows[service["service_id"]]
+                for column in ("users", "shadow_users", "events"):
+                    assert f"{service[column]:,}" in cells
+            text = screen_text(app)
+            h = expected["headline"]
+            assert f"{h['ai_users']} ({h['ai_users_pct']}% of people)" in text
+            assert f"{h['shadow_users']} ({h['shadow_users_pct']}%)" in text
+            assert f"Unused seats {h['unused_seats']}" in text
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_filter_sort_pause_and_quit(org_store, size):
+    async def main():
+        app = make_app(org_store)
+        async with app.run_test(size=size) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("s")
+            assert app.view.sort_label == "shadow users"
+            ordered = app.report.services.sort(
+                ["shadow_users", "users", "service_id"], descending=[True, True, False]
+            )["service_id"].to_list()
+            assert list(table_rows(app)) == ordered
+            await pilot.press("slash", *"claude", "enter")
+            await pilot.pause()
+            assert list(table_rows(app)) == ["claude"]
+            assert "filter: claude" in screen_text(app)
+            await pilot.press("slash", "ctrl+u", "enter")  # an empty filter shows all again
+            await pilot.pause()
+            assert len(table_rows(app)) == len(ordered)
+            await pilot.press("p")
+            loads = app.loads
+            app.refresh_report()
+            await pilot.pause(0.2)
+            assert app.loads == loads and "PAUSED" in screen_text(app)
+            await pilot.press("question_mark")
+            await screen_is(app, pilot, HelpScreen)
+            await pilot.press("x")
+            await pilot.press("q")
+            await pilot.pause()
+            assert not app.is_running
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_time_range_drill_down_and_back(org_store, size):
+    since, until = "2026-11-10", "2026-11-20T23:59:59Z"
+    expected = report_json(org_store, "--since", since, "--until", until)
+    chatgpt = next(s for s in expected["services"] if s["service_id"] == "chatgpt")
+
+    async def main():
+        app = make_app(org_store)
+        async with app.run_test(size=size) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("t", *f"{since}..{until}", "enter")
+            await loaded(app, pilot, 2)
+            assert app.report.period.start.isoformat().startswith(since)
+            cells = table_rows(app)["chatgpt"]
+            assert f"{chatgpt['users']:,}" in cells and f"{chatgpt['events']:,}" in cells
+            assert app.selected_service() == expected["services"][0]["service_id"]
+            while app.selected_service() != "chatgpt":
+                await pilot.press("down")
+            await pilot.press("enter")
+            await screen_is(app, pilot, TableScreen, "identities")
+            people = app.screen.frame
+            assert people.height == chatgpt["users"]  # every use signal here is a use
+            assert people["events"].sum() == chatgpt["events"]
+            first = people["identity"][0]
+            await pilot.press("enter")
+            await screen_is(app, pilot, TableScreen, "evidence")
+            evidence = app.screen.frame
+            assert evidence.height == people["events"][0]
+            assert evidence.columns == ["ts", "where", "host", "rule", "classification", "reason"]
+            assert "evidence of " + first in screen_text(app)
+            await pilot.press("escape")
+            await screen_is(app, pilot, TableScreen, "identities")
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, TableScreen)
+            assert app.selected_service() == "chatgpt"  # the selection survived the trip
+
+    asyncio.run(main())
+
+
+def test_export_writes_the_view_and_refuses_the_store(org_store, tmp_path):
+    async def main():
+        app = make_app(org_store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("slash", *"chat", "enter")
+            for target in (tmp_path / "view.json", tmp_path / "view.csv", org_store / "x.csv"):
+                await pilot.press("e", "ctrl+u", *str(target), "enter")
+                await pilot.pause(0.1)
+            return app.report
+
+    report = asyncio.run(main())
+    doc = json.loads((tmp_path / "view.json").read_text())
+    chat = report.services.filter(pl.col("category") == "chat")
+    assert [s["service_id"] for s in doc["services"]] == chat["service_id"].to_list()
+    assert set(doc) >= {"headline", "categories", "shadow_identities", "seats"}
+    csv = pl.read_csv(tmp_path / "view.csv")
+    assert csv["users"].to_list() == chat["users"].to_list()
+    assert not (org_store / "x.csv").exists()
+
+
+#: Identities are canonicalised (lower case, no spaces) at ingest; the rest must stay literal.
+HOSTILE_USER = "[bold red]mallory\x1b[2J\u202eevil\x07"
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("hostile")
+    logs = root / "logs"
+    logs.mkdir()
+    name = "[link=x]a\x1b]8;;evil\x07b.log"
+    user = HOSTILE_USER.replace(" ", "")
+    (logs / name).write_text(
+        f"1795000000.000 100 10.0.0.1 TCP_TUNNEL/200 1000 CONNECT chatgpt.com:443 {user} "
+        "HIER_DIRECT/chatgpt.com -\n"
+    )
+    result = CliRunner().invoke(cli, ["ingest", "-q", "--store", str(root / "s"), str(logs)])
+    assert result.exit_code == 0, result.output
+    return root / "s"
+
+
+def test_hostile_identities_and_files_stay_literal(hostile_store):
+    async def main():
+        app = make_app(hostile_store, config=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("enter")
+            await screen_is(app, pilot, TableScreen, "identities")
+            identities = screen_text(app)
+            await pilot.press("enter")
+            await screen_is(app, pilot, TableScreen, "evidence")
+            return identities, screen_text(app)
+
+    for text in asyncio.run(main()):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+        assert "[bold" in text and "\\x1b[2j" in text and "\\x202e" in text
+    assert "[link=x]a\\x1b]8;;evil\\x07b.log" in text
+
+
+def test_once_prints_one_frame_at_the_given_size(org_store):
+    expected = report_json(org_store)
+    args = ["dashboard", "--store", str(org_store), "--config", str(CONFIG), "--once"]
+    result = CliRunner().invoke(cli, [*args, "--width", "80", "--height", "30"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 30 and max(len(line) for line in lines) <= 80
+    assert "\x1b" not in result.output  # not a terminal: no colour codes
+    h = expected["headline"]
+    assert f"{h['ai_users']} ({h['ai_users_pct']}% of people)" in result.output
+    wide = CliRunner().invoke(cli, [*args, "--width", "160"]).output
+    assert h["sentence"] in " ".join(wide.replace("│", " ").split())
