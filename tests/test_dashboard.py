@@ -12,11 +12,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from textual.widgets import Input
 
 from shadowscan.cli.common import catalogue_and_policy, open_store
 from shadowscan.cli.main import cli
 from shadowscan.dashboard.app import Dashboard
-from shadowscan.dashboard.screens import HelpScreen, TableScreen
+from shadowscan.dashboard.screens import HelpScreen, PromptScreen, TableScreen
 from shadowscan.dashboard.source import DashboardSource, Ingest, TimeRange
 from tests.conftest import ORG
 
@@ -61,6 +62,17 @@ async def screen_is(app: Dashboard, pilot, kind: type, level: str | None = None)
             return
         await pilot.pause(0.02)
     raise AssertionError(f"no {kind.__name__} {level or ''} screen")
+
+
+async def answer(pilot, key: str, text: str) -> None:
+    """Press `key`, which opens a prompt, fill it with `text` (typing each key is slow), Enter."""
+    await pilot.press(key)
+    for _ in range(200):
+        if isinstance(pilot.app.screen, PromptScreen):
+            break
+        await pilot.pause(0.01)
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
 
 
 def screen_text(app: Dashboard) -> str:
@@ -110,11 +122,11 @@ def test_filter_sort_pause_and_quit(org_store, size):
                 ["shadow_users", "users", "service_id"], descending=[True, True, False]
             )["service_id"].to_list()
             assert list(table_rows(app)) == ordered
-            await pilot.press("slash", *"claude", "enter")
+            await answer(pilot, "slash", "claude")
             await pilot.pause()
             assert list(table_rows(app)) == ["claude"]
             assert "filter: claude" in screen_text(app)
-            await pilot.press("slash", "ctrl+u", "enter")  # an empty filter shows all again
+            await answer(pilot, "slash", "")  # an empty filter shows all again
             await pilot.pause()
             assert len(table_rows(app)) == len(ordered)
             await pilot.press("p")
@@ -142,7 +154,7 @@ def test_time_range_drill_down_and_back(org_store, size):
         app = make_app(org_store)
         async with app.run_test(size=size) as pilot:
             await loaded(app, pilot)
-            await pilot.press("t", *f"{since}..{until}", "enter")
+            await answer(pilot, "t", f"{since}..{until}")
             await loaded(app, pilot, 2)
             assert app.report.period.start.isoformat().startswith(since)
             cells = table_rows(app)["chatgpt"]
@@ -177,10 +189,10 @@ def test_export_writes_the_view_and_refuses_the_store(org_store, tmp_path):
         app = make_app(org_store)
         async with app.run_test(size=(120, 40)) as pilot:
             await loaded(app, pilot)
-            await pilot.press("slash", *"chat", "enter")
+            await answer(pilot, "slash", "chat")
             for target in (tmp_path / "view.json", tmp_path / "view.csv", org_store / "x.csv"):
-                await pilot.press("e", "ctrl+u", *str(target), "enter")
-                await pilot.pause(0.1)
+                await answer(pilot, "e", str(target))
+                await pilot.pause()
             return app.report
 
     report = asyncio.run(main())

@@ -52,6 +52,7 @@ class IngestLoop(threading.Thread):
         self.ingest, self.interval = ingest, interval
         self.stopping = threading.Event()
         self.status = Ingest()
+        self.passes = 0  # finished passes, failed or not
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -62,6 +63,7 @@ class IngestLoop(threading.Thread):
             else:
                 rate = summary.lines_per_second if summary.total("lines") else self.status.rate
                 self.status = replace(self.status, rate=rate, error=None)
+            self.passes += 1
             self.stopping.wait(self.interval)
 
     def stop(self) -> None:
