@@ -19,6 +19,7 @@ from shadowscan.cli.main import cli
 from shadowscan.dashboard.app import Dashboard
 from shadowscan.dashboard.screens import HelpScreen, PromptScreen, TableScreen
 from shadowscan.dashboard.source import DashboardSource, Ingest, TimeRange
+from shadowscan.report.pseudonym import PREFIX
 from tests.conftest import ORG
 
 CONFIG = ORG / "shadowscan.toml"
@@ -255,3 +256,14 @@ def test_once_prints_one_frame_at_the_given_size(org_store):
     assert f"{h['ai_users']} ({h['ai_users_pct']}% of people)" in result.output
     wide = CliRunner().invoke(cli, [*args, "--width", "160"]).output
     assert h["sentence"] in " ".join(wide.replace("│", " ").split())
+
+
+def test_pseudonymized_source_hides_identities_in_panels_and_drill_down(org_store):
+    catalogue, policy = catalogue_and_policy(CONFIG, ())
+    source = DashboardSource(open_store(org_store), catalogue, policy, key=b"k" * 32)
+    span = TimeRange("default")
+    report = source.report(span)
+    assert report.shadow_identities["identity"].str.starts_with(PREFIX).all()
+    events = source.service_events(span, "chatgpt")
+    assert events.height and events["identity"].str.starts_with(PREFIX).all()
+    assert not events["user"].drop_nulls().str.contains("alice").any()

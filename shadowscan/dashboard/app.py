@@ -86,6 +86,7 @@ class Dashboard(App[None]):
         self.view = View(span=span)
         self.ingest = ingest or source.ingest
         self.report: Report | None = None
+        self.last_ingest = Ingest()
         self.paused = False
         self.message = "loading…"
         self.loads = 0  # finished refreshes, for tests and the status line
@@ -126,10 +127,15 @@ class Dashboard(App[None]):
     def _show(self, span: TimeRange, report: Report, ingest: Ingest) -> None:
         if span != self.view.span:
             return  # a newer range was chosen while this one loaded
+        unchanged = report is self.report and ingest == self.last_ingest
         self.report, self.last_ingest = report, ingest
         self.message = f"updated {self.clock():%H:%M:%S}"
         self.loads += 1
-        self._render()
+        if unchanged:  # an idle store: only the clock moved; leave the tables be
+            self._health()
+            self._status()
+        else:
+            self._render()
 
     def _render(self) -> None:
         if self.report is None:
@@ -139,9 +145,13 @@ class Dashboard(App[None]):
         self.query_one("#gap", Static).update(panels.gap_panel(shown, width))
         self._services(shown, width)
         self.query_one("#side", Static).update(Group(*panels.side_panels(shown, width)))
-        health = panels.health_panel(shown, self.last_ingest, self.clock())
-        self.query_one("#health", Static).update(health)
+        self._health()
         self._status()
+
+    def _health(self) -> None:
+        """The ingest line: its lag behind now changes even when the store does not."""
+        health = panels.health_panel(self.report, self.last_ingest, self.clock())
+        self.query_one("#health", Static).update(health)
 
     def _services(self, shown: Report, width: int) -> None:
         """Refill the table in place, the cursor staying on the service it was on."""
