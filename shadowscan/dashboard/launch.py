@@ -52,10 +52,11 @@ class IngestLoop(threading.Thread):
         self.ingest, self.interval = ingest, interval
         self.stopping = threading.Event()
         self.status = Ingest()
-        self.passes = 0  # finished passes, failed or not
+        self.started = self.passes = 0  # passes begun and finished, failed or not
 
     def run(self) -> None:
         while not self.stopping.is_set():
+            self.started += 1
             try:
                 summary = self.ingest()
             except (ShadowscanError, OSError) as exc:  # shown on screen; the next pass retries
