@@ -20,7 +20,9 @@ from shadowscan.cli.main import cli
 from shadowscan.dashboard.app import Dashboard
 from shadowscan.dashboard.screens import HelpScreen, PromptScreen, TableScreen
 from shadowscan.dashboard.source import DashboardSource, Ingest, TimeRange
+from shadowscan.pipeline import ingest
 from shadowscan.report.pseudonym import PREFIX
+from shadowscan.store.delta import EventStore
 from tests.conftest import ORG
 
 CONFIG = ORG / "shadowscan.toml"
@@ -144,7 +146,7 @@ def test_numbers_equal_the_json_report_then_sort_filter_pause_quit(org_store, si
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_time_range_drill_down_and_back(org_store, size):
-    since, until = "2026-11-10", "2026-11-20T23:59:59Z"
+    since, until = "2026-11-01", "2026-11-30T23:59:59Z"  # holds non-use events too
     expected = report_json(org_store, "--since", since, "--until", until)
     chatgpt = next(s for s in expected["services"] if s["service_id"] == "chatgpt")
 
@@ -163,7 +165,7 @@ def test_time_range_drill_down_and_back(org_store, size):
             await pilot.press("enter")
             await screen_is(app, pilot, TableScreen, "identities")
             people = app.screen.frame
-            assert people.height == chatgpt["users"]  # every use signal here is a use
+            assert (people["use_events"] > 0).sum() == chatgpt["users"]
             assert people["events"].sum() == chatgpt["events"]
             first = people["identity"][0]
             await pilot.press("enter")
@@ -264,3 +266,41 @@ def test_pseudonymized_source_hides_identities_in_panels_and_drill_down(org_stor
     events = source.service_events(span, "chatgpt")
     assert events.height and events["identity"].str.starts_with(PREFIX).all()
     assert not events["user"].drop_nulls().str.contains("alice").any()
+
+
+def test_refresh_shows_what_an_ingest_added_and_keeps_the_selection(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    line = (
+        "{ts}.000 100 10.0.0.{n} TCP_TUNNEL/200 1000 CONNECT {host}:443 user{n} "
+        "HIER_DIRECT/{host} -\n"
+    )
+    first = "".join(line.format(ts=1795000000 + n, n=n, host="claude.ai") for n in range(3))
+    (logs / "a.log").write_text(first + line.format(ts=1795000100, n=9, host="chatgpt.com"))
+    store = tmp_path / "s"
+    assert (
+        CliRunner().invoke(cli, ["ingest", "-q", "--store", str(store), str(logs)]).exit_code == 0
+    )
+
+    async def main():
+        app = make_app(store, config=None)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("down")
+            assert app.selected_service() == "chatgpt"
+            app.refresh_report()
+            await loaded(app, pilot, 2)
+            assert table_rows(app)["chatgpt"][:4] == ["ChatGPT", "1", "1", "1"]
+            more = "".join(
+                line.format(ts=1795000200 + n, n=n, host="chatgpt.com") for n in range(5)
+            )
+            (logs / "b.log").write_text(more)
+            ingest([logs], EventStore(store), settle=0)
+            app.refresh_report()
+            await loaded(app, pilot, 3)
+            rows = table_rows(app)
+            assert list(rows) == ["chatgpt", "claude"]  # chatgpt moved up…
+            assert rows["chatgpt"][:4] == ["ChatGPT", "6", "6", "6"]
+            assert app.selected_service() == "chatgpt"  # …and stayed selected
+
+    asyncio.run(main())

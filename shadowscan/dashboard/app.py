@@ -87,7 +87,7 @@ class Dashboard(App[None]):
         self.ingest = ingest or source.ingest
         self.report: Report | None = None
         self.last_ingest = Ingest()
-        self.paused = False
+        self.paused = self.loading = False
         self.message = "loading…"
         self.loads = 0  # finished refreshes, for tests and the status line
         self.theme = "textual-light" if light else "textual-dark"
@@ -108,23 +108,29 @@ class Dashboard(App[None]):
 
     # -- refresh -------------------------------------------------------------------
     def refresh_report(self, force: bool = False) -> None:
-        if force or not self.paused:
+        """Load the report in a thread; a tick while one is loading waits for the next."""
+        if force or not (self.paused or self.loading):
+            self.loading = True
             self._load(self.view.span)
 
-    @work(thread=True, exclusive=True, group="refresh")
+    @work(thread=True, group="refresh")
     def _load(self, span: TimeRange) -> None:
         try:
             report, ingest = self.source.report(span), self.ingest()
         except ShadowscanError as exc:
             self.call_from_thread(self._fail, str(exc))
-            return
-        self.call_from_thread(self._show, span, report, ingest)
+        except Exception as exc:  # e.g. a vacuum racing a read: said, retried next tick
+            self.call_from_thread(self._fail, f"{type(exc).__name__}: {exc}")
+        else:
+            self.call_from_thread(self._show, span, report, ingest)
 
     def _fail(self, text: str) -> None:
+        self.loading = False
         self.message = f"error: {visible(text)}"
         self._status()
 
     def _show(self, span: TimeRange, report: Report, ingest: Ingest) -> None:
+        self.loading = False
         if span != self.view.span:
             return  # a newer range was chosen while this one loaded
         unchanged = report is self.report and ingest == self.last_ingest
@@ -260,8 +266,12 @@ class Dashboard(App[None]):
 
     @work(thread=True, exclusive=True, group="drill")
     def _drill_service(self, service_id: str, span: TimeRange) -> None:
-        events = self.source.service_events(span, service_id)
-        self.call_from_thread(self._push_identities, service_id, events)
+        try:
+            events = self.source.service_events(span, service_id)
+        except Exception as exc:  # said on screen; the app stays up
+            self.call_from_thread(self._fail, f"{type(exc).__name__}: {exc}")
+        else:
+            self.call_from_thread(self._push_identities, service_id, events)
 
     def _push_identities(self, service_id: str, events) -> None:
         title = f"{visible(service_id)}: identities in the period (Enter: evidence, Esc: back)"

@@ -9,21 +9,37 @@ from __future__ import annotations
 
 import polars as pl
 
+from shadowscan.match.catalogue import USE_SIGNALS
+
 #: Evidence lines shown for one identity and service: the newest first.
 EVIDENCE_ROWS = 500
 
-IDENTITY_COLUMNS = ("identity", "department", "classification", "events", "first", "last")
+IDENTITY_COLUMNS = (
+    "identity",
+    "department",
+    "classification",
+    "events",
+    "use_events",
+    "first",
+    "last",
+)
 EVIDENCE_COLUMNS = ("ts", "where", "host", "rule", "classification", "reason")
 
 
 def identities(events: pl.DataFrame) -> pl.DataFrame:
-    """Per identity of one service's events: its classes, event count, first and last time."""
+    """Per identity of one service's events: its classes, events, use events, first and last.
+
+    Every matched event counts in the report's `events`, but only use signals
+    (not a login page or a static asset) make a user: the identities with
+    `use_events` are the report's `users`.
+    """
     return (
         events.group_by("identity")
         .agg(
             pl.col("department").drop_nulls().first(),
             pl.col("classification").unique().sort().str.join(", "),
             pl.len().alias("events"),
+            pl.col("signal").is_in(USE_SIGNALS).sum().alias("use_events"),
             pl.col("ts").min().alias("first"),
             pl.col("ts").max().alias("last"),
         )
