@@ -95,10 +95,10 @@ class Dashboard(App[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         with VerticalScroll(id="body"):
+            yield Static(id="health")  # first: whether the data is current, on any screen size
             yield Static(id="gap")
             yield DataTable(id="services", cursor_type="row", zebra_stripes=True)
             yield Static(id="side")
-            yield Static(id="health")
         yield Footer()
 
     def on_mount(self) -> None:

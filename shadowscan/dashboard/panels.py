@@ -149,7 +149,7 @@ def health_panel(report: Report, ingest: Ingest, now: datetime | None = None) ->
         f"{newest:%Y-%m-%d %H:%M} UTC ({lag(newest, now)} ago)" if newest else "-",
     )
     if ingest.last_run is not None:
-        text.append(f" · last ingest {ingest.last_run:%H:%M:%S} ({ingest.last_lines:,} lines)")
+        text.append(f" · last commit {ingest.last_run:%H:%M:%S} ({ingest.last_lines:,} lines)")
     if ingest.rate is not None:
         text.append(f" · {ingest.rate:,.0f} lines/s")
     if ingest.error is not None:
@@ -158,7 +158,8 @@ def health_panel(report: Report, ingest: Ingest, now: datetime | None = None) ->
 
 
 def frame(report: Report, ingest: Ingest, width: int, sort_label: str = "users") -> Group:
-    """Every panel stacked, for `dashboard --once`."""
+    """Every panel stacked, for `dashboard --once`; ingest health first, as a frame cut
+    to `--height` must still say whether the data is current."""
     period = report.period
     title = Text(
         f"shadowscan dashboard · {period.start:%Y-%m-%d %H:%M} → {period.end:%Y-%m-%d %H:%M} UTC",
@@ -166,8 +167,8 @@ def frame(report: Report, ingest: Ingest, width: int, sort_label: str = "users")
     )
     return Group(
         title,
+        health_panel(report, ingest),
         gap_panel(report, width),
         services_table(report, width, sort_label),
         *side_panels(report, width),
-        health_panel(report, ingest),
     )

@@ -81,7 +81,7 @@ class DashboardSource:
         return classified.filter(pl.col("service_id") == service_id)
 
     def ingest(self) -> Ingest:
-        """The newest ingest run: when, and how many lines it read."""
+        """The newest ingest commit (one file's batch): when, and how many lines it read."""
         return self._cached(("ingest",), self._ingest)
 
     def _ingest(self) -> Ingest:
