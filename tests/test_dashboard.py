@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from textual.widgets import Input
 
+import shadowscan.dashboard.source as source_module
 from shadowscan.cli.common import catalogue_and_policy, open_store
 from shadowscan.cli.main import cli
 from shadowscan.dashboard.app import Dashboard
@@ -304,3 +305,16 @@ def test_refresh_shows_what_an_ingest_added_and_keeps_the_selection(tmp_path):
             assert app.selected_service() == "chatgpt"  # …and stayed selected
 
     asyncio.run(main())
+
+
+def test_a_range_ending_now_slides_with_the_clock_not_only_with_the_store(org_store, monkeypatch):
+    catalogue, policy = rules_and_policy(CONFIG)
+    source = DashboardSource(open_store(org_store), catalogue, policy)
+    fixed = TimeRange("x", "2026-11-01", "2026-11-30")
+    assert source.report(fixed) is source.report(fixed)  # unchanged store: cached
+    clock = iter([60_000.0, 60_001.0, 60_100.0])
+    monkeypatch.setattr(source_module.time, "time", lambda: next(clock))
+    recent = TimeRange("last 30d", "30d")
+    first = source.report(recent)
+    assert source.report(recent) is first  # the same minute
+    assert source.report(recent) is not first  # a minute later: recomputed

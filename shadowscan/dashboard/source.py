@@ -2,12 +2,14 @@
 
 A refresh first reads the two Delta tables' versions (a few small files);
 while they and the time range are unchanged it reuses the last report, so an
-idle store costs almost nothing between refreshes.
+idle store costs almost nothing between refreshes. A range that ends now
+(`24h`, `7d`) is recomputed once a minute as well, as its window slides.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -94,7 +96,7 @@ class DashboardSource:
 
     def _cached(self, what: tuple, compute):
         with self._lock:
-            key = (what, self.version())
+            key = (what, self.version(), _moving(what))
             if key not in self._cache:
                 stale = [k for k in self._cache if k[0] == what]
                 for k in stale:
@@ -122,6 +124,15 @@ class DashboardSource:
             for column in PERSONAL:
                 events = pseudonymize_column(events, column, self.key)
         return events
+
+
+def _moving(what: tuple) -> int | None:
+    """For a range that ends now (`--since 24h` alone), the minute: its window slides with time
+    even when the store does not change."""
+    span = what[1] if len(what) > 1 else None
+    if isinstance(span, TimeRange) and span.since not in (None, "whole") and span.until is None:
+        return int(time.time() // 60)
+    return None
 
 
 def _version(path) -> int | None:
