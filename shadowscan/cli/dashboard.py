@@ -22,9 +22,13 @@ from shadowscan.report.pseudonym import load_key
 
 
 def display_options(command):
-    """How the dashboard looks: colour and theme; shared with `watch`."""
+    """How the dashboard looks: a theme for the terminal's background, or no colour at all."""
     command = click.option(
-        "--theme", type=click.Choice(["dark", "light"]), default="dark", show_default=True
+        "--theme",
+        type=click.Choice(["dark", "light"]),
+        default="dark",
+        show_default=True,
+        help="Colours for a dark or a light terminal background.",
     )(command)
     return click.option(
         "--no-color", is_flag=True, help="No colour (NO_COLOR in the environment does the same)."
