@@ -18,7 +18,7 @@ from textual.widgets import Input
 import shadowscan.dashboard.source as source_module
 from shadowscan.cli.common import catalogue_and_policy, open_store
 from shadowscan.cli.main import cli
-from shadowscan.dashboard.app import Dashboard
+from shadowscan.dashboard.app import Dashboard, parse_range
 from shadowscan.dashboard.screens import HelpScreen, PromptScreen, TableScreen
 from shadowscan.dashboard.source import DashboardSource, Ingest, TimeRange
 from shadowscan.pipeline import ingest
@@ -318,3 +318,19 @@ def test_a_range_ending_now_slides_with_the_clock_not_only_with_the_store(org_st
     first = source.report(recent)
     assert source.report(recent) is first  # the same minute
     assert source.report(recent) is not first  # a minute later: recomputed
+
+
+@pytest.mark.parametrize(
+    ("typed", "since", "until"),
+    [
+        ("24h", "24h", None),
+        ("7d", "7d", None),
+        ("all", "whole", None),
+        ("default", None, None),
+        ("2026-11-01..2026-11-30", "2026-11-01", "2026-11-30"),
+        ("..2026-11-30", None, "2026-11-30"),
+    ],
+)
+def test_typed_time_ranges(typed, since, until):
+    span = parse_range(typed)
+    assert (span.since, span.until) == (since, until)
