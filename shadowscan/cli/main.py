@@ -18,6 +18,7 @@ from shadowscan.analyse.evidence import classified_events
 from shadowscan.analyse.period import choose_period
 from shadowscan.cli.boundary import ErrorBoundaryGroup, Exit, run
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
+from shadowscan.cli.dashboard import dashboard
 from shadowscan.cli.options import (
     config_option,
     lead_options,
@@ -34,6 +35,8 @@ from shadowscan.cli.progress import ingest_progress
 from shadowscan.cli.report import explain, report, reveal
 from shadowscan.cli.rules import rules
 from shadowscan.cli.store import compact, prune, status
+from shadowscan.dashboard import launch
+from shadowscan.dashboard.source import DashboardSource
 from shadowscan.errors import UsageError
 from shadowscan.formats import FORMATS
 from shadowscan.formats.mapped import MappedFormat
@@ -183,15 +186,28 @@ def ingest(paths, store, reingest, commit_mb, **reading) -> None:
     metavar="SECONDS",
     help="Time between two looks at the logs.",
 )
+@click.option(
+    "--no-dashboard",
+    is_flag=True,
+    help="One line per ingest, as without a terminal (for a service manager).",
+)
 @reading_options
-def watch(paths, store, interval, **reading) -> None:
+def watch(paths, store, interval, no_dashboard, **reading) -> None:
     """Ingest what is new in the logs every few seconds, until interrupted (Ctrl-C).
 
-    Safe beside cron runs and other watchers: each log is read by one process
-    at a time and every line is stored once.
+    On a terminal it shows the live dashboard while it ingests; without one
+    (or with --no-dashboard) it prints one line per ingest. Safe beside cron
+    runs and other watchers: each log is read by one process at a time and
+    every line is stored once.
     """
     options, quiet = _reading(**reading)
     target = open_store(store, must_exist=False)
+    if sys.stdout.isatty() and not no_dashboard:
+        target.check_version(create=True)
+        catalogue, policy = catalogue_and_policy(reading["config"], reading["rules_dirs"])
+        source = DashboardSource(target, catalogue, policy)
+        launch.watch_app(list(paths), target, source, interval, options)
+        return
     err = Console(stderr=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a service manager's stop
     try:
@@ -276,7 +292,7 @@ def formats(fmt) -> None:
 
 
 cli.add_command(rules)
-for command in (report, explain, reveal, status, compact, prune):
+for command in (report, explain, reveal, dashboard, status, compact, prune):
     cli.add_command(command)
 
 
