@@ -334,3 +334,32 @@ def test_a_range_ending_now_slides_with_the_clock_not_only_with_the_store(org_st
 def test_typed_time_ranges(typed, since, until):
     span = parse_range(typed)
     assert (span.since, span.until) == (since, until)
+
+
+def _flat(text: str) -> str:
+    """Screen text with table borders and line breaks gone, for finding a sentence."""
+    return " ".join(re.sub(r"[│┃║]", " ", text).split())
+
+
+def test_once_shows_the_decision_sections_as_the_report_says_them(org_store):
+    expected = report_json(org_store)
+    args = ["dashboard", "--store", str(org_store), "--config", str(CONFIG), "--once"]
+    shown = _flat(CliRunner().invoke(cli, [*args, "--width", "160", "--height", "400"]).output)
+    assert _flat(expected["demand"][0]["sentence"]) in shown
+    assert _flat(expected["money"]["sentence"]) in shown
+    assert _flat(expected["benchmark"]["sentence"]) in shown
+    for champion in expected["champions"]:
+        assert champion["identity"] in shown
+
+
+def test_the_filter_narrows_demand_and_champions_too(org_store):
+    from shadowscan.dashboard.view import View, apply
+
+    catalogue, policy = rules_and_policy(CONFIG)
+    report = DashboardSource(open_store(org_store), catalogue, policy).report(TimeRange("default"))
+    narrowed = apply(report, View(text="claude")).decisions
+    assert narrowed.demand["service_id"].to_list() == ["claude"]
+    assert narrowed.champions.height <= report.decisions.champions.height
+    assert set(apply(report, View(text="")).decisions.demand["service_id"]) == set(
+        report.decisions.demand["service_id"]
+    )

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from shadowscan.analyse.aggregate import Report
 from shadowscan.dashboard.source import Ingest, lag
-from shadowscan.report import terminal
+from shadowscan.report import terminal, terminal_decisions
 from shadowscan.report.safe import cell, visible
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -123,7 +123,8 @@ def services_table(report: Report, width: int, sort_label: str) -> Table:
 
 
 def side_panels(report: Report, width: int) -> list[RenderableType]:
-    """Categories, departments, new services, top shadow identities, grants: those with rows."""
+    """Categories, departments, new services, top shadow identities, grants (those with
+    rows), then the report's decision sections: demand, risk, money, champions, benchmark."""
     out: list[RenderableType] = []
     if report.categories.height:
         out.append(terminal._categories(report, width))
@@ -136,7 +137,7 @@ def side_panels(report: Report, width: int) -> list[RenderableType]:
         out.append(terminal._shadow_identities(report, width))
     if report.seats.height:
         out.append(terminal._seats(report, width))
-    return out
+    return out + terminal_decisions.sections(report, width)
 
 
 def health_panel(report: Report, ingest: Ingest, now: datetime | None = None) -> Text:

@@ -1,7 +1,7 @@
 """What the user chose to see: a filter, a time range, a sort column; applied to report rows.
 
 The filter narrows the rows of every table (services, categories,
-departments, identities, grants) to those naming the text in a service,
+departments, identities, grants, demand, champions) to those naming the text in a service,
 category, department or identity; it never recomputes a number, so each row
 shown is the row `report --format json` holds.
 """
@@ -83,4 +83,11 @@ def apply(report: Report, view: View) -> Report:
         ),
         new_services=report.new_services.filter(_names(text, "service_id", "name", "category")),
         seats=report.seats.filter(pl.col("service_id").is_in(ids) | _names(text, "service_id")),
+        decisions=replace(
+            report.decisions,
+            demand=report.decisions.demand.filter(_names(text, "service_id", "name")),
+            champions=report.decisions.champions.filter(
+                _names(text, "identity", "department") | _listed(text, "services")
+            ),
+        ),
     )
