@@ -39,10 +39,11 @@ format: $(STAMP)  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff format shadowscan tests bench
 	$(BIN)/ruff check --fix shadowscan tests bench
 
-bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, every format at 1M, the matcher
+bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, every format at 1M, the matcher, shadowscan beside minimal Polars pipelines
 	$(BIN)/python -m bench.matcher
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.formats
+	$(BIN)/python -m bench.compare
 
 soak: $(STAMP)  ## Five minutes of appends and rotations under a cron-like ingest loop: exact counts
 	$(BIN)/python -m bench.soak 300
