@@ -34,17 +34,45 @@ def split_url(url: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
     `https://u@h:8443/p?q` → (`u@h:8443`, `/p?q`); `h:443` → (`h:443`, null);
     `/p` → (null, `/p`). The authority is cleaned by the host normaliser.
+
+    Polars shares a repeated expression only at its outermost level, so these
+    two expressions split `url` up to three times: in a lazy plan, prefer
+    `with_url_parts`, which splits once.
     """
-    has_scheme = url.str.contains("://", literal=True)
-    after = (
-        pl.when(has_scheme).then(url.str.splitn("://", 2).struct.field("field_1")).otherwise(url)
+    after = _after_scheme(url)
+    head = after.str.splitn("/", 2).struct.field("field_0")
+    return _url_parts(url, head, after.str.strip_prefix(head))
+
+
+def with_url_parts(
+    frame: pl.LazyFrame, url: pl.Expr, authority: str = "url_authority", path: str = "url_path"
+) -> pl.LazyFrame:
+    """`frame` with `url` split by `split_url` into the columns `authority` and `path`,
+    each step computed once: the text after any scheme, then the authority."""
+    after, head = f"{authority}__after", f"{authority}__head"
+    rest = pl.col(after).str.strip_prefix(pl.col(head))
+    parts = _url_parts(pl.col(authority), pl.col(head), rest)
+    return (
+        frame.with_columns(url.alias(authority))
+        .with_columns(_after_scheme(pl.col(authority)).alias(after))
+        .with_columns(pl.col(after).str.splitn("/", 2).struct.field("field_0").alias(head))
+        .with_columns(parts[0].alias(authority), parts[1].alias(path))
+        .drop(after, head)
     )
-    parts = after.str.splitn("/", 2)
-    head = parts.struct.field("field_0")
-    tail = parts.struct.field("field_1")
+
+
+def _after_scheme(url: pl.Expr) -> pl.Expr:
+    """What follows the first `://`, or the whole text when there is none."""
+    has_scheme = url.str.contains("://", literal=True)
+    return pl.when(has_scheme).then(url.str.splitn("://", 2).struct.field("field_1")).otherwise(url)
+
+
+def _url_parts(url: pl.Expr, head: pl.Expr, rest: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(authority, path) from the text before the first `/` after the scheme and what
+    follows it (empty when there is no `/`): the path is that rest, not a second split."""
     is_path = url.str.starts_with("/")
     authority = pl.when(is_path | (head == "")).then(None).otherwise(head)
-    path = pl.when(is_path).then(url).otherwise(pl.lit("/") + tail)
+    path = pl.when(is_path).then(url).when(rest != "").then(rest)
     return authority, path
 
 

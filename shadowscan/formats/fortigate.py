@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
+from shadowscan.formats.fields import to_int, with_url_parts
 from shadowscan.formats.keyvalue import epoch_any, unquote, value, verdict
 from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
 
@@ -94,10 +94,10 @@ class FortiGateKv(LogFormat):
             "msg",
             *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
         )
-        url_host, url_path = split_url(pl.col("url"))
-        host = pl.coalesce(pl.col("remotename"), pl.col("hostname"), url_host)
+        host = pl.coalesce(pl.col("remotename"), pl.col("hostname"), pl.col("url_authority"))
         typed = (
-            raw.with_columns(host.alias("named_host"), url_path.alias("url_path"))
+            with_url_parts(raw, pl.col("url"))
+            .with_columns(host.alias("named_host"))
             .with_columns(_kind().alias("kind"))
             .filter(pl.col("kind").is_not_null())
             .collect()  # once: the DNS pairing reads it three times
@@ -190,22 +190,35 @@ def _answered_queries(typed: pl.LazyFrame) -> pl.LazyFrame:
 
 def _time(ctx: ParseContext) -> pl.Expr:
     """`eventtime`, else `date time` at the `tz` offset (`+0100`, `UTC+2`) or, without one, in
-    `--timezone`, else `timestamp` (epoch seconds), else the syslog header's time."""
-    offset = pl.col("tz").str.extract_groups(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?$")
-    hours = offset.struct.field("2").str.zfill(2)
-    zone = pl.concat_str(offset.struct.field("1"), hours, offset.struct.field("3").fill_null("00"))
-    local = pl.concat_str(pl.col("date"), pl.col("time"), separator=" ")
+    `--timezone`, else `timestamp` (epoch seconds), else the syslog header's time.
+
+    Needs the `zone` column from `_zone`. The fallbacks read null (no parsing work)
+    on rows that have an `eventtime`: every row of a recent FortiGate."""
+    eventtime = epoch_any(pl.col("eventtime"))
+    missing = pl.col("eventtime").is_null()
+    local = pl.when(missing).then(pl.concat_str(pl.col("date"), pl.col("time"), separator=" "))
+    zone = pl.col("zone")
     zoned = pl.concat_str(local, zone, separator=" ").str.to_datetime(
         "%Y-%m-%d %H:%M:%S %z", time_unit="us", strict=False
     )
     naive = local.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
     dated = pl.when(zone.is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
     return pl.coalesce(
-        epoch_any(pl.col("eventtime")),
+        eventtime,
         dated,
-        epoch_any(pl.col("timestamp")),
-        syslog_time(pl.col("syslog_time"), ctx),
+        epoch_any(pl.when(missing).then(pl.col("timestamp"))),
+        syslog_time(pl.when(missing).then(pl.col("syslog_time")), ctx),
     )
+
+
+def _zone(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """`raw` with `zone`: the `tz` key as a `%z` offset (`+0100`), parsed once a line."""
+    offset = pl.col("zone").struct
+    zone = pl.concat_str(
+        offset.field("1"), offset.field("2").str.zfill(2), offset.field("3").fill_null("00")
+    )
+    groups = pl.col("tz").str.extract_groups(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?$")
+    return raw.with_columns(groups.alias("zone")).with_columns(zone.alias("zone"))
 
 
 def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
@@ -214,7 +227,7 @@ def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     host = pl.when(dns).then(c("qname").str.strip_chars("[]")).otherwise(c("named_host"))
     # SSL-VPN users authenticated by LDAP come as `john.doe,cn=john.doe`.
     user = pl.coalesce(c("user"), c("unauthuser")).str.replace(r"(?i),cn=.*$", "")
-    out = raw.select(
+    out = _zone(raw).select(
         "source_line",
         _time(ctx).alias("ts"),
         pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
+from shadowscan.formats.fields import to_int, with_url_parts
 from shadowscan.formats.jsonl import JsonPath, json_fields
 from shadowscan.formats.syslog import unwrapped
 
@@ -92,18 +92,18 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     skipped = event_type.is_not_null() & (~event_type.is_in(list(_KINDS)) | answer)
     kind = event_type.replace_strict(_KINDS, default=None)
     dns, http = kind == "dns", kind == "http"
-    authority, path = split_url(pl.col("url"))
     absolute = pl.col("url").str.contains("://", literal=True)
     connect = pl.col("http_method").eq_missing("CONNECT")
     host = (
         pl.when(dns).then(pl.coalesce("rrname", "q_rrname"))
-        .when(http).then(pl.coalesce("hostname", pl.when(absolute | connect).then(authority)))
+        .when(http).then(pl.coalesce("hostname", pl.when(absolute | connect).then("url_authority")))
         .otherwise(pl.coalesce("tls_sni", "quic_sni"))
     )  # fmt: skip
     ts = pl.col("timestamp").str.to_datetime(
         "%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False
     )
-    out = raw.filter(~skipped.fill_null(False)).select(
+    kept = with_url_parts(raw.filter(~skipped.fill_null(False)), pl.col("url"))
+    out = kept.select(
         "source_line",
         ts.alias("ts"),
         kind.alias("event_kind"),
@@ -115,7 +115,7 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
         .when(http)
         .then(pl.col("http_method"))
         .alias("method"),
-        pl.when(http & ~connect).then(path).alias("url_path"),
+        pl.when(http & ~connect).then("url_path").alias("url_path"),
         pl.when(http).then(to_int(pl.col("status"), pl.Int32)).alias("status"),
         pl.lit("unknown").alias("action"),
         pl.when(http).then(to_int(pl.col("length"))).alias("bytes_in"),

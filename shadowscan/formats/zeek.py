@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, split_url, to_int
+from shadowscan.formats.fields import epoch_seconds, to_int, with_url_parts
 from shadowscan.formats.jsonl import json_fields
 
 #: Zeek `#path` (and JSON `_path`) → event kind.
@@ -188,7 +188,7 @@ def _tsv_fields(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
     """The wanted columns by name; a wrong column count or no `#fields` yet makes a line invalid."""
     fields, sep = layout["fields"], layout["separator"]
     line = pl.col("line")
-    cells = line.str.splitn(sep, max(len(fields), 1))
+    cells = pl.col("cells")  # the line split once; each wanted column picks its field
     nulls = [layout["unset_field"], layout["empty_field"]]
 
     def cell(name: str) -> pl.Expr:
@@ -200,6 +200,7 @@ def _tsv_fields(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
     count_ok = line.str.count_matches(sep, literal=True) == len(fields) - 1
     return (
         seg.lazy()
+        .with_columns(line.str.splitn(sep, max(len(fields), 1)).alias("cells"))
         .select(
             "source_line",
             *(cell(name).alias(name) for name in _WANTED),
@@ -235,8 +236,7 @@ def _json_kind() -> pl.Expr:
 def _host_raw(kind: pl.Expr, connect: pl.Expr) -> pl.Expr:
     """DNS query, TLS SNI, or HTTP Host header, else the authority of an absolute/CONNECT URI."""
     uri = pl.col("uri")
-    authority, _ = split_url(uri)
-    uri_host = pl.when(uri.str.contains("://", literal=True) | connect).then(authority)
+    uri_host = pl.when(uri.str.contains("://", literal=True) | connect).then(pl.col("uri_host"))
     return (
         pl.when(kind == "dns").then(pl.col("query"))
         .when(kind == "tls").then(pl.col("server_name"))
@@ -250,7 +250,7 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     dns, http = kind == "dns", kind == "http"
     connect = method.eq_missing("CONNECT")
     status = pl.when(dns).then(pl.col("rcode")).when(http).then(pl.col("status_code"))
-    out = raw.select(
+    out = with_url_parts(raw, pl.col("uri"), "uri_host", "uri_path").select(
         "source_line",
         "ts",
         kind.alias("event_kind"),
@@ -259,7 +259,7 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
         _host_raw(kind, connect).alias("host_raw"),
         pl.when(~dns).then(to_int(pl.col("id.resp_p"), pl.Int32)).alias("port"),
         pl.when(dns).then(pl.col("qtype_name")).when(http).then(method).alias("method"),
-        pl.when(http & ~connect).then(split_url(pl.col("uri"))[1]).alias("url_path"),
+        pl.when(http & ~connect).then(pl.col("uri_path")).alias("url_path"),
         to_int(status, pl.Int32).alias("status"),
         pl.lit("unknown").alias("action"),
         pl.when(http).then(to_int(pl.col("request_body_len"))).alias("bytes_out"),
