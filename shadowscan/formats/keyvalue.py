@@ -16,7 +16,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
+from shadowscan.formats.fields import dash_null, epoch_seconds, to_int, with_url_parts
 from shadowscan.formats.syslog import iso_time, strip_syslog
 from shadowscan.schema import UTC_MICROS
 
@@ -163,7 +163,8 @@ _HEADER_TIME = (
 
 def _bluecoat_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    url_host, url_path = split_url(c("c-url"))
+    raw = with_url_parts(raw, c("c-url"), "__url_authority", "__url_path")  # split once
+    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     path = pl.concat_str(c("cs-uri-path"), query_suffix(c("cs-uri-query")))
     date_time = pl.concat_str(c("date"), c("time"), separator="T")
     out = raw.select(
@@ -248,8 +249,12 @@ _SKYHIGH_KEYS = (
 
 def _skyhigh_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    first = c("http_request_first_line").str.extract_groups(r"^(\S+) (\S+)")
-    url_host, url_path = split_url(first.struct.field("2"))
+    first = c("__first")  # the request line's method and URL, extracted once
+    raw = raw.with_columns(
+        c("http_request_first_line").str.extract_groups(r"^(\S+) (\S+)").alias("__first")
+    )
+    raw = with_url_parts(raw, first.struct.field("2"), "__url_authority", "__url_path")
+    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     method = pl.coalesce(first.struct.field("1"), c("http_action"))
     blocked_id = to_int(c("block_id"))
     action = (

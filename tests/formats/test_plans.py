@@ -32,10 +32,9 @@ COSTLY = re.compile(
 #: The repeats left are the year-less syslog time (`yearless` parses a time once per
 #: candidate year), time-zone and time fallbacks and per-column splits.
 REPEATING = {
-    "ecs-json", "zscaler", "cloudflare-gateway", "broadcom-cloud-swg", "panos-json",
-    "umbrella-dns", "netskope", "umbrella-proxy", "w3c", "iis", "cef", "leef", "panos",
-    "fortigate", "sophos", "olfeo", "proxifier", "bluecoat-kv", "skyhigh", "infoblox", "bind",
-    "unbound", "dnsmasq", "cisco-wsa",
+    "ecs-json", "cloudflare-gateway", "umbrella-dns", "netskope", "umbrella-proxy", "w3c", "iis",
+    "cef", "leef", "panos", "fortigate", "sophos", "proxifier", "infoblox", "bind", "unbound",
+    "dnsmasq", "cisco-wsa",
 }  # fmt: skip
 
 
