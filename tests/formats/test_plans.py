@@ -33,8 +33,7 @@ COSTLY = re.compile(
 #: candidate year), time-zone and time fallbacks and per-column splits.
 REPEATING = {
     "ecs-json", "cloudflare-gateway", "umbrella-dns", "netskope", "umbrella-proxy", "w3c", "iis",
-    "cef", "leef", "panos", "fortigate", "sophos", "proxifier", "infoblox", "bind", "unbound",
-    "dnsmasq", "cisco-wsa",
+    "cef", "leef", "panos", "fortigate", "sophos", "infoblox", "bind", "unbound", "dnsmasq",
 }  # fmt: skip
 
 
