@@ -3,7 +3,7 @@
 For each family a log with realistic host and user cardinality is generated
 (`bench/workload.py`), then `shadowscan ingest` and the hand-written reference
 (`bench/reference.py`) run on it alternately, each as its own process, three
-times. Printed: medians, their ratio and each side's peak RSS. The machine is
+times. Printed: medians of wall and CPU time, their ratios and each side's peak RSS. The machine is
 shared and noisy, so only the ratio within one run means much.
 
     python -m bench.compare [FAMILY ...] [--repeat N]
@@ -31,24 +31,25 @@ FAMILIES = {
 }
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS in MB) of one process, measured with wait4 (its own RSS alone)."""
+def timed(command: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of one process, measured with wait4 (its
+    own alone). CPU time (user + system) moves less than wall time on a busy machine."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def shadowscan(exe: list[str], log: Path, fmt: str, work: Path) -> tuple[float, float]:
+def shadowscan(exe: list[str], log: Path, fmt: str, work: Path) -> tuple[float, float, float]:
     store = work / "store"
     shutil.rmtree(store, ignore_errors=True)
     return timed([*exe, "ingest", "--quiet", "--store", str(store), "--log-format", fmt, str(log)])
 
 
-def reference(log: Path, family: str, work: Path) -> tuple[float, float]:
+def reference(log: Path, family: str, work: Path) -> tuple[float, float, float]:
     out = work / "reference.parquet"
     return timed([sys.executable, "-m", "bench.reference", family, str(log), str(out)])
 
@@ -73,8 +74,8 @@ def main() -> None:
         help="the command to measure, split on spaces (another build, to compare two versions)",
     )
     args = parser.parse_args()
-    print(f"{'family':<14}{'lines':>11}{'shadowscan':>12}{'reference':>11}{'ratio':>8}"
-          f"{'RSS shadowscan':>16}{'RSS reference':>15}")  # fmt: skip
+    print(f"{'family':<14}{'lines':>11}{'wall: ours':>12}{'ref':>8}{'ratio':>7}"
+          f"{'CPU: ours':>12}{'ref':>8}{'ratio':>7}{'RSS: ours':>12}{'ref':>9}")  # fmt: skip
     work = Path(tempfile.mkdtemp(prefix="shadowscan-compare-"))
     try:
         for family in args.families:
@@ -84,11 +85,13 @@ def main() -> None:
             for _ in range(args.repeat):  # alternate, so both see the same machine load
                 ours.append(shadowscan(args.shadowscan.split(), log, fmt, work))
                 theirs.append(reference(log, family, work))
-            t_ours = statistics.median(t for t, _ in ours)
-            t_ref = statistics.median(t for t, _ in theirs)
-            print(f"{family:<14}{lines:>11,}{t_ours:>11.2f}s{t_ref:>10.2f}s{t_ours / t_ref:>7.2f}x"
-                  f"{max(r for _, r in ours):>13,.0f} MB{max(r for _, r in theirs):>12,.0f} MB",
-                  flush=True)  # fmt: skip
+            wall = [statistics.median(t[0] for t in side) for side in (ours, theirs)]
+            cpu = [statistics.median(t[1] for t in side) for side in (ours, theirs)]
+            rss = [max(t[2] for t in side) for side in (ours, theirs)]
+            w_ratio, c_ratio = wall[0] / wall[1], cpu[0] / cpu[1]
+            print(f"{family:<14}{lines:>11,}{wall[0]:>11.2f}s{wall[1]:>7.2f}s{w_ratio:>6.2f}x"
+                  f"{cpu[0]:>11.2f}s{cpu[1]:>7.2f}s{c_ratio:>6.2f}x"
+                  f"{rss[0]:>9,.0f} MB{rss[1]:>6,.0f} MB", flush=True)  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
