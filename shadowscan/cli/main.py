@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import signal
 import sys
@@ -15,11 +16,6 @@ from rich.console import Console
 from rich.table import Table
 
 from shadowscan import __version__
-from shadowscan.analyse.aggregate import ai_events
-from shadowscan.analyse.classify import classify
-from shadowscan.analyse.discover import discover as find_candidates
-from shadowscan.analyse.period import choose_period
-from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.errors import ErrorBoundaryGroup, Exit, run
 from shadowscan.cli.options import (
     config_option,
@@ -33,22 +29,38 @@ from shadowscan.cli.options import (
     until_option,
     view_format_option,
 )
-from shadowscan.cli.progress import ingest_progress, print_skipped, print_summary
-from shadowscan.cli.report import explain, report, reveal
-from shadowscan.cli.rules import rules
-from shadowscan.cli.store import compact, prune, status
 from shadowscan.errors import UsageError
-from shadowscan.formats import FORMATS
-from shadowscan.formats.mapped import MappedFormat
-from shadowscan.formats.mapping import load_mapping
-from shadowscan.pipeline import ingest as run_ingest
-from shadowscan.report import candidates
-from shadowscan.report import export as exporter
-from shadowscan.report.output import check_output
-from shadowscan.report.pseudonym import load_key
+
+# A command imports what it uses when it runs: `--version`, `--help` and `rules explain`
+# start without Polars' readers, Delta Lake, pyarrow and the report renderers.
+
+#: Commands defined in other modules, imported only when one of them is run or listed.
+_ELSEWHERE = {
+    "compact": "shadowscan.cli.store",
+    "explain": "shadowscan.cli.report",
+    "prune": "shadowscan.cli.store",
+    "report": "shadowscan.cli.report",
+    "reveal": "shadowscan.cli.report",
+    "rules": "shadowscan.cli.rules",
+    "status": "shadowscan.cli.store",
+}
+#: `export --format` choices (`report.export.EXPORT_FORMATS`; a test keeps them equal).
+EXPORT_FORMATS = ("jsonl", "csv", "parquet")
 
 
-@click.group(cls=ErrorBoundaryGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(ErrorBoundaryGroup):
+    """The error-boundary group whose commands from other modules load on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_ELSEWHERE})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in _ELSEWHERE and name not in self.commands:
+            self.add_command(getattr(importlib.import_module(_ELSEWHERE[name]), name))
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="shadowscan")
 @click.option(
     "--traceback",
@@ -62,6 +74,8 @@ def cli() -> None:
 
 def _format_names(value: str | None) -> str | None:
     """`--log-format`: known names only, said in one sentence otherwise."""
+    from shadowscan.formats import FORMATS
+
     for name in value.split(",") if value else ():
         if name not in FORMATS:
             raise click.BadParameter(
@@ -115,6 +129,10 @@ def _reading(
 
     The forced format is a name, a mixture or a mapping; None detects.
     """
+    from shadowscan.cli.common import catalogue_and_policy
+    from shadowscan.formats.mapped import MappedFormat
+    from shadowscan.formats.mapping import load_mapping
+
     _check_timezone(timezone)
     if mapping and log_format:
         raise UsageError("--map and --log-format cannot be used together.")
@@ -152,6 +170,10 @@ def ingest(paths, store, reingest, commit_mb, **reading) -> None:
     cannot be read (missing, permission denied) is skipped with its reason and
     the run ends with status 4 once the rest is read.
     """
+    from shadowscan.cli.common import open_store
+    from shadowscan.cli.progress import ingest_progress, print_skipped, print_summary
+    from shadowscan.pipeline import ingest as run_ingest
+
     options, quiet = _reading(**reading)
     target = open_store(store, must_exist=False)
     err = Console(stderr=True)
@@ -193,6 +215,9 @@ def watch(paths, store, interval, **reading) -> None:
     Safe beside cron runs and other watchers: each log is read by one process
     at a time and every line is stored once.
     """
+    from shadowscan.cli.common import open_store
+    from shadowscan.pipeline import ingest as run_ingest
+
     options, quiet = _reading(**reading)
     target = open_store(store, must_exist=False)
     err = Console(stderr=True)
@@ -217,7 +242,7 @@ def watch(paths, store, interval, **reading) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(exporter.EXPORT_FORMATS),
+    type=click.Choice(EXPORT_FORMATS),
     required=True,
     help="JSON lines or CSV (stdout or -o), or Parquet (needs -o).",
 )
@@ -233,6 +258,14 @@ def export(
     The period is the report's: without --since/--until, the 30 days ending at
     the newest busy day of the store; --since alone runs up to now.
     """
+    from shadowscan.analyse.aggregate import ai_events
+    from shadowscan.analyse.classify import classify
+    from shadowscan.analyse.period import choose_period
+    from shadowscan.cli.common import catalogue_and_policy, open_store
+    from shadowscan.report import export as exporter
+    from shadowscan.report.output import check_output
+    from shadowscan.report.pseudonym import load_key
+
     events = open_store(store)
     key = load_key(key_file) if pseudonymize else None
     period = choose_period(events.days(), since, until)
@@ -258,6 +291,11 @@ def discover(
     store, since, until, min_identities, limit, fmt, output, private, rules_dirs, config
 ) -> None:
     """Hosts no rule knows that look like AI use: API path shapes, AI-like names, co-visits."""
+    from shadowscan.analyse.discover import discover as find_candidates
+    from shadowscan.analyse.period import choose_period
+    from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
+    from shadowscan.report import candidates
+
     events = open_store(store)
     period = choose_period(events.days(), since, until)
     catalogue, _ = catalogue_and_policy(config, rules_dirs)
@@ -272,6 +310,8 @@ def discover(
 @view_format_option
 def formats(fmt) -> None:
     """List the log formats shadowscan reads and the event fields each can fill."""
+    from shadowscan.formats import FORMATS
+
     if fmt == "json":
         rows = [
             {"name": f.name, "title": f.title, "fills": list(f.fills)} for f in FORMATS.values()
@@ -284,11 +324,6 @@ def formats(fmt) -> None:
     for fmt in FORMATS.values():
         table.add_row(fmt.name, fmt.title, ", ".join(fmt.fills) or "-")
     Console().print(table)
-
-
-cli.add_command(rules)
-for command in (report, explain, reveal, status, compact, prune):
-    cli.add_command(command)
 
 
 def _check_timezone(name: str) -> None:

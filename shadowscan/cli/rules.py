@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from shadowscan.analyse.coverage import coverage
-from shadowscan.analyse.period import choose_period
-from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.options import (
     config_option,
     lead_options,
@@ -25,19 +23,19 @@ from shadowscan.cli.options import (
     view_format_option,
 )
 from shadowscan.errors import ShadowscanError, UsageError
-from shadowscan.match.cases import run_cases
 from shadowscan.match.catalogue import default_rules_dir, load_catalogue, rule_dirs
-from shadowscan.match.diff import diff_folders
 from shadowscan.match.explain import Explanation, explain
-from shadowscan.match.importer import ImportResult, import_list
-from shadowscan.match.lint import check
 from shadowscan.match.lists import READERS
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
-from shadowscan.report import coverage as coverage_view
-from shadowscan.report import rulesdiff
 from shadowscan.report.safe import cell, visible
 from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
+
+if TYPE_CHECKING:
+    from shadowscan.match.importer import ImportResult
+
+# Each command imports the rest of what it uses when it runs: `rules explain` starts
+# without the store, the reports and the list importers.
 
 
 class RulesFailed(ShadowscanError):
@@ -159,6 +157,8 @@ def _explanation_doc(e: Explanation) -> dict:
 @rules_option
 def check_command(rules_dirs) -> None:
     """Lint the rules: bad or unknown fields, facts without sources, hosts claimed twice."""
+    from shadowscan.match.lint import check
+
     catalogue, problems = check(rule_dirs(rules_dirs))
     console = Console(soft_wrap=True)  # one problem per line, for editors and grep
     for problem in problems:
@@ -184,6 +184,8 @@ def check_command(rules_dirs) -> None:
 @rules_option
 def test_command(rules_dirs) -> None:
     """Run every rule file's embedded match / no_match cases against the whole catalogue."""
+    from shadowscan.match.cases import run_cases
+
     catalogue = load_catalogue(extra=rules_dirs)
     results = run_cases(catalogue)
     failed = [r for r in results if not r.passed]
@@ -223,6 +225,8 @@ def export_command(
     fmt, category, signal, service, output: Path | None, private: bool, rules_dirs
 ) -> None:
     """Block or watch lists: Squid ACL, hosts, RPZ, Zeek Intel, Suricata, Sigma or CSV."""
+    from shadowscan.cli.common import emit
+
     catalogue = load_catalogue(extra=rules_dirs)
     emit(exporters()[fmt](select(catalogue, category, signal, service)), output, private=private)
 
@@ -262,6 +266,8 @@ MAX_NOTES_SHOWN = 200
 @rules_option
 def import_command(list_file: Path, fmt, category, source, out_dir: Path, rules_dirs) -> None:
     """Turn a public domain list into candidate rule files (review = true) in a review folder."""
+    from shadowscan.match.importer import import_list
+
     catalogue = load_catalogue(extra=rules_dirs)
     if category not in catalogue.categories:
         raise UsageError(
@@ -317,6 +323,10 @@ def diff_command(
     old_dir: Path, new_dir: Path | None, fmt, output: Path | None, private: bool
 ) -> None:
     """Services and hosts added, removed or changed from OLD_DIR to NEW_DIR [default: bundled]."""
+    from shadowscan.cli.common import emit, show
+    from shadowscan.match.diff import diff_folders
+    from shadowscan.report import rulesdiff
+
     result = diff_folders(old_dir, new_dir or default_rules_dir())
     if fmt == "json":
         emit(rulesdiff.to_json(result), output, private=private)
@@ -337,6 +347,11 @@ def coverage_command(
     store, since, until, min_identities, limit, fmt, output, private, rules_dirs, config
 ) -> None:
     """How much AI-looking traffic the catalogue covers, and ranked leads for what it misses."""
+    from shadowscan.analyse.coverage import coverage
+    from shadowscan.analyse.period import choose_period
+    from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
+    from shadowscan.report import coverage as coverage_view
+
     events = open_store(store)
     period = choose_period(events.days(), since, until)
     catalogue, _ = catalogue_and_policy(config, rules_dirs)
