@@ -3,6 +3,12 @@
 `FORMATS` is ordered most specific first: detection tries formats in this
 order and the first to read the sample lines wins ties. A third-party format
 registers itself the same way: `register(MyFormat())`.
+
+Toolkit (shared by the plug-ins, no format of its own): `base` (the plug-in
+contract), `fields` (typed values, URLs, key=value extraction, verdicts),
+`syslog` (envelopes and times), `jsonl` (bulk JSON reads) and `mapping`.
+Every other module is a plug-in: one log family each, registered below;
+`mixed` and `mapped` are built at run time.
 """
 
 from __future__ import annotations

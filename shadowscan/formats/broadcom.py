@@ -16,9 +16,14 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, to_int, with_url_parts
+from shadowscan.formats.fields import (
+    epoch_seconds,
+    proxy_verdict,
+    query_suffix,
+    to_int,
+    with_url_parts,
+)
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.keyvalue import proxy_verdict, query_suffix
 from shadowscan.formats.syslog import unwrapped
 from shadowscan.formats.w3c import FIELD_NAMES as W3C_NAMES
 from shadowscan.schema import UTC_MICROS

@@ -7,11 +7,13 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, split_url, to_int
-from shadowscan.formats.keyvalue import (
+from shadowscan.formats.fields import (
+    dash_null,
     epoch_any,
     kv,
     mark_keys,
+    split_url,
+    to_int,
     verdict,
 )
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time

@@ -7,8 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import to_int, with_url_parts
-from shadowscan.formats.keyvalue import epoch_any, unquote, value, verdict
+from shadowscan.formats.fields import epoch_any, to_int, unquote, value, verdict, with_url_parts
 from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
 
 #: Keys read from a line; every other key is ignored.

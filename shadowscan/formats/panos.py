@@ -8,8 +8,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, split_url, to_int
-from shadowscan.formats.keyvalue import verdict
+from shadowscan.formats.fields import dash_null, split_url, to_int, verdict
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog
 
 #: `FUTURE_USE,Receive Time,Serial Number,Type,…` — how every PAN-OS record starts.

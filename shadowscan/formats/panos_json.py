@@ -17,9 +17,8 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import to_int, with_url_parts
+from shadowscan.formats.fields import to_int, verdict, with_url_parts
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.keyvalue import verdict
 from shadowscan.formats.syslog import iso_time, unwrapped
 
 #: The HTTPS field names read (Strata Logging Service Log Reference, Traffic and URL logs).
