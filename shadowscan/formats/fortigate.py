@@ -7,7 +7,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_any, to_int, unquote, value, verdict, with_url_parts
+from shadowscan.formats.fields import epoch_any, unquote, value, verdict, with_url_parts
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
 
 #: Keys read from a line; every other key is ignored.
@@ -226,24 +227,23 @@ def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     host = pl.when(dns).then(c("qname").str.strip_chars("[]")).otherwise(c("named_host"))
     # SSL-VPN users authenticated by LDAP come as `john.doe,cn=john.doe`.
     user = pl.coalesce(c("user"), c("unauthuser")).str.replace(r"(?i),cn=.*$", "")
-    out = _zone(raw).select(
-        "source_line",
-        _time(ctx).alias("ts"),
-        pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),
-        pl.coalesce(c("srcip"), c("src"), c("deviceip")).alias("client_ip"),
-        pl.when(user != "N/A").then(user).alias("user_raw"),
-        host.alias("host_raw"),
-        pl.when(~dns).then(to_int(c("dstport"), pl.Int32)).alias("port"),
-        pl.when(dns).then(c("qtype")).otherwise(c("httpmethod")).alias("method"),
-        pl.when(~dns).then(c("url_path")).alias("url_path"),
-        to_int(pl.when(dns).then(c("rcode")).otherwise(c("statuscode")), pl.Int32).alias("status"),
-        verdict(pl.coalesce(c("action"), c("utmaction")).fill_null("")).alias("action"),
-        to_int(c("sentbyte")).alias("bytes_out"),
-        to_int(c("rcvdbyte")).alias("bytes_in"),
-        c("agent").alias("user_agent"),
-        (c("kind") != "reject").alias("ok"),
+    projection = Projection(
+        fields={
+            "ts": _time(ctx),
+            "event_kind": pl.when(c("kind") != "reject").then(c("kind")),
+            "client_ip": pl.coalesce(c("srcip"), c("src"), c("deviceip")),
+            "user_raw": pl.when(user != "N/A").then(user),
+            "host_raw": host,
+            "port": pl.when(~dns).then(c("dstport")),
+            "method": pl.when(dns).then(c("qtype")).otherwise(c("httpmethod")),
+            "url_path": pl.when(~dns).then(c("url_path")),
+            "status": pl.when(dns).then(c("rcode")).otherwise(c("statuscode")),
+            "action": verdict(pl.coalesce(c("action"), c("utmaction")).fill_null("")),
+            "bytes_out": c("sentbyte"),
+            "bytes_in": c("rcvdbyte"),
+            "user_agent": c("agent"),
+        },
+        any_of=("client_ip", "user_raw", "host_raw"),  # someone or somewhere
+        also=c("kind") != "reject",
     )
-    who = pl.any_horizontal(c(k).is_not_null() for k in ("client_ip", "user_raw", "host_raw"))
-    named = (c("event_kind") != "dns") | c("host_raw").is_not_null()  # a DNS record needs its query
-    ok = c("ok") & c("ts").is_not_null() & who & named
-    return out.with_columns(ok.alias("ok"))
+    return project(_zone(raw), projection)

@@ -7,7 +7,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, epoch_seconds, to_int, with_url_parts
+from shadowscan.formats.fields import dash_null, epoch_seconds
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import strip_syslog
 
 _EPOCH_WORD = re.compile(r"(?:^|\s)\d{9,10}\.\d{3} ")
@@ -70,31 +71,25 @@ class SquidNative(LogFormat):
             )
             .with_columns(_user(pl.col("rest"), pl.col("words")).alias("user"))
         )
-        code = pl.col("code")
-        out = with_url_parts(raw, pl.col("url")).select(
-            "source_line",
-            epoch_seconds(pl.col("time")).alias("ts"),
-            pl.lit("http").alias("event_kind"),
-            pl.col("client_ip"),
-            dash_null(pl.col("user")).alias("user_raw"),
-            pl.col("url_authority").alias("host_raw"),
-            pl.col("method"),
-            pl.when(pl.col("method") == "CONNECT")
-            .then(None)
-            .otherwise("url_path")
-            .alias("url_path"),
-            to_int(code.struct.field("field_1"), pl.Int32).alias("status"),
-            _action(code.struct.field("field_0")).alias("action"),
-            to_int(pl.col("bytes")).alias("bytes_in"),
+        code = pl.col("code").struct
+        projection = Projection(
+            fields={
+                "ts": epoch_seconds(pl.col("time")),
+                "event_kind": pl.lit("http"),
+                "client_ip": pl.col("client_ip"),
+                "user_raw": dash_null(pl.col("user")),
+                "host_raw": pl.col("url_authority"),
+                "method": pl.col("method"),
+                "url_path": pl.when(pl.col("method") == "CONNECT").then(None).otherwise("url_path"),
+                "status": code.field("field_1"),
+                "action": _action(code.field("field_0")),
+                "bytes_in": pl.col("bytes"),
+            },
+            required=("ts", "status", "bytes_in", "method"),
+            any_of=("host_raw", "url_path"),
+            url=pl.col("url"),
         )
-        ok = (
-            pl.col("ts").is_not_null()
-            & pl.col("status").is_not_null()
-            & pl.col("bytes_in").is_not_null()
-            & pl.col("method").is_not_null()
-            & (pl.col("host_raw").is_not_null() | pl.col("url_path").is_not_null())
-        )
-        return out.with_columns(ok.alias("ok")).collect()
+        return project(raw, projection).collect()
 
 
 def _user(rest: pl.Expr, words: pl.Expr) -> pl.Expr:
