@@ -74,9 +74,11 @@ def cli() -> None:
 
 def _format_names(value: str | None) -> str | None:
     """`--log-format`: known names only, said in one sentence otherwise."""
+    if not value:
+        return value
     from shadowscan.formats import FORMATS
 
-    for name in value.split(",") if value else ():
+    for name in value.split(","):
         if name not in FORMATS:
             raise click.BadParameter(
                 f"{name!r} is not a format shadowscan reads; `shadowscan formats` lists them."
