@@ -108,3 +108,14 @@ def test_off_disables_the_cache(tmp_path, monkeypatch, builds):
     load_catalogue(root)
     load_catalogue(root)
     assert len(builds) == 2
+
+
+def test_only_the_files_used_last_are_kept(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr("shadowscan.match.cache.KEEP", 2)
+    roots = [
+        _rules_dir(tmp_path / f"rules{i}", {"good.toml": _good(f"g{i}.example")}) for i in range(4)
+    ]
+    for root in roots:
+        load_catalogue(root)
+    assert len(list(cache.iterdir())) == 2
+    assert [r.pattern for r in load_catalogue(roots[-1]).host_rules] == ["g3.example"]

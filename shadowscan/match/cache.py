@@ -6,6 +6,8 @@ cache is keyed by the content of every rule file (and the folders and
 shadowscan's version), so any edit, added or removed file rebuilds it. A
 file that is unreadable, truncated or altered fails its checksum and is
 rebuilt, never used. A cache that cannot be written is simply not kept.
+The `KEEP` files used last stay (a hit renews a file); older ones are removed,
+so rule folders that change often do not fill the disk.
 
 Where: `$SHADOWSCAN_CACHE`, else `$XDG_CACHE_HOME/shadowscan`, else
 `~/.cache/shadowscan`; `SHADOWSCAN_CACHE=off` disables it.
@@ -24,6 +26,8 @@ from typing import TypeVar
 from shadowscan import __version__
 
 CACHE_ENV = "SHADOWSCAN_CACHE"
+#: How many compiled catalogues to keep (the bundled one, and a few `--rules` sets).
+KEEP = 8
 _DIGEST = hashlib.sha256().digest_size
 T = TypeVar("T")
 
@@ -59,9 +63,11 @@ def cached(key: str, build: Callable[[], T], kind: type) -> T:
     path = folder / f"catalogue-{key[:32]}.pickle"
     found = _read(path, key, kind)
     if found is not None:
+        _touch(path)
         return found
     value = build()
     _write(path, key, value)
+    _prune(folder)
     return value
 
 
@@ -90,4 +96,22 @@ def _write(path: Path, key: str, value: object) -> None:
             tmp.write(hashlib.sha256(key.encode() + payload).digest() + payload)
         os.replace(tmp.name, path)
     except (OSError, pickle.PicklingError):
+        return
+
+
+def _touch(path: Path) -> None:
+    """Mark a file as used now, so pruning keeps it."""
+    try:
+        os.utime(path)
+    except OSError:
+        return
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the `KEEP` files used last (another process may remove them first)."""
+    try:
+        files = sorted(folder.glob("catalogue-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
         return
