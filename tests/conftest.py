@@ -26,6 +26,12 @@ PEER = Path(__file__).resolve().parents[2] / "shared" / "peer-logs"
 SLOW_MODULES = {"test_resume_headers.py", "test_incremental.py", "test_install.py"}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_catalogue_cache(tmp_path_factory) -> None:
+    """Tests keep their compiled catalogues apart from the user's cache (and its pruning)."""
+    os.environ["SHADOWSCAN_CACHE"] = str(tmp_path_factory.mktemp("catalogue-cache"))
+
+
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "slow: left out by `make test-fast`")
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -203,7 +204,7 @@ def test_hostile_log_text_is_shown_literally(tmp_path):
 
 
 def test_every_command_has_help():
-    for command in cli.commands:
+    for command in cli.list_commands(click.Context(cli)):
         assert invoke(command, "--help").exit_code == 0
 
 
@@ -238,3 +239,14 @@ def test_a_parser_failure_rejects_its_chunk_and_the_run_goes_on(tmp_path, monkey
     # the proxy's 2 bad lines, then every line the broken parser was given: all of
     # http.log (2), dns.log (12) and ssl.log (11), their header lines included
     assert doc["ingest"]["rejected"] == 2 + 2 + 12 + 11
+
+
+def test_version_imports_no_parser_store_or_report():
+    """`shadowscan --version` and `--help` start without Polars' parsers, Delta or pyarrow."""
+    code = (
+        "import sys; from shadowscan.cli.main import cli; "
+        "heavy = [m for m in ('polars', 'deltalake', 'pyarrow', 'shadowscan.formats.squid') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

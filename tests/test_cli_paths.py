@@ -70,7 +70,9 @@ def test_formats_as_json():
 
 
 def _commands(group: click.Group, prefix: str = ""):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)  # `cli` loads its commands on demand
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield f"{prefix}{name}", command
         if isinstance(command, click.Group):
             yield from _commands(command, f"{prefix}{name} ")
@@ -87,8 +89,9 @@ def test_every_option_has_help(name, command):
 
 
 def test_watch_reads_with_the_same_options_as_ingest():
-    ingest = {p.name for p in cli.commands["ingest"].params}
-    watch = {p.name for p in cli.commands["watch"].params}
+    ctx = click.Context(cli)
+    ingest = {p.name for p in cli.get_command(ctx, "ingest").params}
+    watch = {p.name for p in cli.get_command(ctx, "watch").params}
     assert ingest - watch == {"reingest", "commit_mb"}
     assert invoke("watch", "--log-format", "nonsense", ".").exit_code == 2
 

@@ -1,4 +1,7 @@
-"""What several commands share: opening the store, loading rules and policy, writing output."""
+"""What several commands share: opening the store, loading rules and policy, writing output.
+
+The store and the policy are imported when a command opens them: `rules explain`
+and `rules list` write through `emit` without loading Delta Lake."""
 
 from __future__ import annotations
 
@@ -6,18 +9,22 @@ import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from shadowscan.errors import StoreError
-from shadowscan.match.catalogue import Catalogue, load_catalogue
-from shadowscan.policy.config import Policy, find_config, load_policy, read_config
-from shadowscan.policy.config import rules_dirs as policy_rules
 from shadowscan.report.output import atomic_write, check_output
-from shadowscan.store.delta import EventStore, default_store_path
+
+if TYPE_CHECKING:  # the store and the policy load when a command opens them
+    from shadowscan.match.catalogue import Catalogue
+    from shadowscan.policy.config import Policy
+    from shadowscan.store.delta import EventStore
 
 
 def open_store(path: Path | None, must_exist: bool = True) -> EventStore:
+    from shadowscan.store.delta import EventStore, default_store_path
+
     store = EventStore(path or default_store_path())
     if must_exist and not store.exists():
         raise StoreError(
@@ -31,6 +38,10 @@ def open_store(path: Path | None, must_exist: bool = True) -> EventStore:
 
 def catalogue_and_policy(config: Path | None, rules_dirs) -> tuple[Catalogue, Policy]:
     """The catalogue (bundled, then the policy's rule folders, then --rules) and the policy."""
+    from shadowscan.match.catalogue import load_catalogue
+    from shadowscan.policy.config import find_config, load_policy, read_config
+    from shadowscan.policy.config import rules_dirs as policy_rules
+
     path = find_config(config)
     doc = read_config(path)
     catalogue = load_catalogue(extra=[*policy_rules(path, doc), *rules_dirs])

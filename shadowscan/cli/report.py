@@ -1,4 +1,6 @@
-"""`report`, `explain IDENTITY` and `reveal`: the gap, one person's evidence, pseudonyms."""
+"""`report`, `export`, `explain IDENTITY`, `reveal` and `discover`: the stored events read
+through the current rules: the gap, the classified events, one person's evidence,
+pseudonyms, hosts no rule knows."""
 
 from __future__ import annotations
 
@@ -14,13 +16,15 @@ from shadowscan.analyse.aggregate import build_report
 from shadowscan.analyse.conditions import HELP as FAIL_ON_HELP
 from shadowscan.analyse.conditions import check_conditions, failed
 from shadowscan.analyse.decisions import REGULAR_DAYS
-from shadowscan.analyse.evidence import evidence
+from shadowscan.analyse.discover import discover as find_candidates
+from shadowscan.analyse.evidence import classified_events, evidence
 from shadowscan.analyse.period import choose_period
 from shadowscan.analyse.reveal import reveal as reveal_identities
 from shadowscan.cli.boundary import Exit
-from shadowscan.cli.common import catalogue_and_policy, emit, open_store
+from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.options import (
     config_option,
+    lead_options,
     output_option,
     pseudonym_options,
     rules_option,
@@ -30,7 +34,8 @@ from shadowscan.cli.options import (
     view_format_option,
 )
 from shadowscan.errors import UsageError
-from shadowscan.report import explanation, jsonout, markdown, terminal
+from shadowscan.report import candidates, explanation, jsonout, markdown, terminal
+from shadowscan.report import export as exporter
 from shadowscan.report.csvdir import write_csv_dir
 from shadowscan.report.html import to_html
 from shadowscan.report.output import check_output
@@ -175,3 +180,61 @@ def reveal(pseudonyms, store, config, key_file) -> None:
             f"{', '.join(missing)}.",
             hint="Is this the key the report was made with?",
         )
+
+
+@click.command()
+@store_option
+@since_option
+@until_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(exporter.EXPORT_FORMATS),
+    required=True,
+    help="JSON lines or CSV (stdout or -o), or Parquet (needs -o).",
+)
+@output_option
+@rules_option
+@config_option
+@pseudonym_options
+def export(
+    store, since, until, fmt, output, private, rules_dirs, config, pseudonymize, key_file
+) -> None:
+    """One record per AI-matched event, classified against the policy: JSONL, CSV or Parquet.
+
+    The period is the report's: without --since/--until, the 30 days ending at
+    the newest busy day of the store; --since alone runs up to now.
+    """
+    events = open_store(store)
+    key = load_key(key_file) if pseudonymize else None
+    period = choose_period(events.days(), since, until)
+    catalogue, policy = catalogue_and_policy(config, rules_dirs)
+    frame = exporter.export_frame(classified_events(events, catalogue, policy, period), key)
+    if fmt == "parquet" and output is None:
+        raise UsageError("Parquet is binary: give a file with -o.")
+    if output is not None:
+        check_output(output, events.root, policy.files)
+    exporter.write_export(frame, fmt, output or sys.stdout.buffer, private)
+
+
+@click.command()
+@store_option
+@since_option
+@until_option
+@lead_options(min_identities=2)
+@view_format_option
+@output_option
+@rules_option
+@config_option
+def discover(
+    store, since, until, min_identities, limit, fmt, output, private, rules_dirs, config
+) -> None:
+    """Hosts no rule knows that look like AI use: API path shapes, AI-like names, co-visits."""
+    events = open_store(store)
+    period = choose_period(events.days(), since, until)
+    catalogue, policy = catalogue_and_policy(config, rules_dirs)
+    found = find_candidates(events, catalogue, period, min_identities=min_identities, limit=limit)
+    if fmt == "json":
+        emit(candidates.to_json(found, period), output, events, policy.files, private)
+    else:
+        show(lambda c: candidates.render(found, period, c), output, events, policy.files, private)

@@ -7,9 +7,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from shadowscan.analyse.coverage import coverage
-from shadowscan.analyse.period import choose_period
-from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
+from shadowscan.cli.common import emit, show
 from shadowscan.cli.options import (
     config_option,
     lead_options,
@@ -21,17 +19,16 @@ from shadowscan.cli.options import (
     view_format_option,
 )
 from shadowscan.errors import ShadowscanError, UsageError
-from shadowscan.match.cases import run_cases
 from shadowscan.match.catalogue import default_rules_dir, load_catalogue, rule_dirs
-from shadowscan.match.diff import diff_folders
 from shadowscan.match.explain import explain
-from shadowscan.match.importer import import_list
-from shadowscan.match.lint import check
 from shadowscan.match.lists import READERS
 from shadowscan.match.matcher import HostMatcher
 from shadowscan.match.service import SIGNALS
-from shadowscan.report import hostmatch, rulecheck, rulescoverage, rulesdiff, service_list
+from shadowscan.report import hostmatch, service_list
 from shadowscan.ruleexport import EXPORT_FORMATS, exporters, select
+
+# `rules explain` and `rules list` are what a user runs most, by hand: the other
+# commands import their heavier parts (the store, lints, importers) when they run.
 
 
 class RulesFailed(ShadowscanError):
@@ -79,6 +76,9 @@ def explain_command(host_or_url, fmt, rules_dirs) -> None:
 @rules_option
 def check_command(rules_dirs) -> None:
     """Lint the rules: bad or unknown fields, facts without sources, hosts claimed twice."""
+    from shadowscan.match.lint import check
+    from shadowscan.report import rulecheck
+
     catalogue, problems = check(rule_dirs(rules_dirs))
     console = Console(soft_wrap=True)  # one problem per line, for editors and grep
     rulecheck.render_problems(console, catalogue, problems)
@@ -95,6 +95,9 @@ def check_command(rules_dirs) -> None:
 @rules_option
 def test_command(rules_dirs) -> None:
     """Run every rule file's embedded match / no_match cases against the whole catalogue."""
+    from shadowscan.match.cases import run_cases
+    from shadowscan.report import rulecheck
+
     catalogue = load_catalogue(extra=rules_dirs)
     results = run_cases(catalogue)
     failed = [r for r in results if not r.passed]
@@ -168,6 +171,9 @@ def import_command(list_file: Path, fmt, category, source, out_dir: Path, rules_
         raise UsageError(
             f"unknown category {category!r}.", hint=f"Known: {', '.join(catalogue.categories)}."
         )
+    from shadowscan.match.importer import import_list
+    from shadowscan.report import rulecheck
+
     result = import_list(list_file, fmt, catalogue, out_dir, category=category, source=source)
     rulecheck.render_import(Console(soft_wrap=True), result, out_dir)
 
@@ -181,6 +187,9 @@ def diff_command(
     old_dir: Path, new_dir: Path | None, fmt, output: Path | None, private: bool
 ) -> None:
     """Services and hosts added, removed or changed from OLD_DIR to NEW_DIR [default: bundled]."""
+    from shadowscan.match.diff import diff_folders
+    from shadowscan.report import rulesdiff
+
     result = diff_folders(old_dir, new_dir or default_rules_dir())
     if fmt == "json":
         emit(rulesdiff.to_json(result), output, private=private)
@@ -201,6 +210,11 @@ def coverage_command(
     store, since, until, min_identities, limit, fmt, output, private, rules_dirs, config
 ) -> None:
     """How much AI-looking traffic the catalogue covers, and ranked leads for what it misses."""
+    from shadowscan.analyse.coverage import coverage
+    from shadowscan.analyse.period import choose_period
+    from shadowscan.cli.common import catalogue_and_policy, open_store
+    from shadowscan.report import rulescoverage
+
     events = open_store(store)
     period = choose_period(events.days(), since, until)
     catalogue, policy = catalogue_and_policy(config, rules_dirs)

@@ -16,9 +16,14 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, split_url, to_int
+from shadowscan.formats.fields import (
+    epoch_seconds,
+    proxy_verdict,
+    query_suffix,
+    to_int,
+    with_url_parts,
+)
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.keyvalue import proxy_verdict, query_suffix
 from shadowscan.formats.syslog import unwrapped
 from shadowscan.formats.w3c import FIELD_NAMES as W3C_NAMES
 from shadowscan.schema import UTC_MICROS
@@ -161,7 +166,8 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     tls = c("scheme").str.to_lowercase().eq_missing("ssl")
     connect = c("method").eq_missing("CONNECT")
-    uri_host, uri_path = split_url(c("uri"))
+    raw = with_url_parts(raw, c("uri"), "__url_authority", "__url_path")  # split once
+    uri_host, uri_path = pl.col("__url_authority"), pl.col("__url_path")
     absolute = c("uri").str.contains(r"://|^[^/\s]+:\d+$").fill_null(False)
     path = pl.concat_str(c("path"), query_suffix(c("query")))
     method = pl.when(c("method").str.to_lowercase() != "unknown").then(c("method"))

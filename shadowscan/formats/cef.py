@@ -7,12 +7,14 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, split_url, to_int
-from shadowscan.formats.keyvalue import (
+from shadowscan.formats.fields import (
+    dash_null,
     epoch_any,
     kv,
     mark_keys,
+    to_int,
     verdict,
+    with_url_parts,
 )
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time
 from shadowscan.schema import UTC_MICROS
@@ -175,7 +177,8 @@ def _cef_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     qname = pl.coalesce(c("FTNTFGTqname"), c("FortinetFortiGateqname"))
     dns = qname.is_not_null()
     http = c("request").is_not_null() | c("requestMethod").is_not_null()
-    url_host, url_path = split_url(c("request"))
+    raw = with_url_parts(raw, c("request"), "__u0_authority", "__u0_path")  # split once
+    url_host, url_path = pl.col("__u0_authority"), pl.col("__u0_path")
     absolute = c("request").str.contains("://", literal=True).fill_null(False)
     host = pl.coalesce(
         c("dhost"), c("FTNTFGThostname"), c("FortinetFortiGatehostname"), c("label_host"),
@@ -311,7 +314,8 @@ def _delimiter_char(text: str) -> str | None:
 
 def _leef_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    url_host, url_path = split_url(c("url"))
+    raw = with_url_parts(raw, c("url"), "__u1_authority", "__u1_path")  # split once
+    url_host, url_path = pl.col("__u1_authority"), pl.col("__u1_path")
     host = pl.coalesce(c("dhost"), c("dstHostName"), c("hostname"), c("host"), url_host)
     method = pl.coalesce(c("method"), c("reqmethod"), c("requestMethod")).str.to_uppercase()
     stamp = pl.coalesce(

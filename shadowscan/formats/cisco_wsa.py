@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
+from shadowscan.formats.fields import dash_null, epoch_seconds, to_int, with_url_parts
 from shadowscan.formats.syslog import strip_syslog
 
 _FIELDS = ("time", "elapsed", "client_ip", "code", "bytes", "method", "url", "user", "peer", "rest")
@@ -96,9 +96,12 @@ def _action(decision: pl.Expr, code: pl.Expr) -> pl.Expr:
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     url = c("url").str.replace(r"^tunnel://", "")
-    url_host, url_path = split_url(url)
     tunnel = c("method").is_in(["CONNECT", "TCP_CONNECT"]) | c("url").str.starts_with("tunnel://")
-    code = c("code").str.splitn("/", 2)
+    code = c("code")  # split once below; fields picked from it
+    url_host, url_path = c("__url_authority"), c("__url_path")
+    raw = with_url_parts(raw, url, "__url_authority", "__url_path").with_columns(
+        c("code").str.splitn("/", 2)
+    )
     out = raw.select(
         "source_line",
         epoch_seconds(c("time")).alias("ts"),

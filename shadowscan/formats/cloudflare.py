@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, split_url, to_int
+from shadowscan.formats.fields import epoch_seconds, to_int, with_url_parts
 from shadowscan.formats.jsonl import JsonPath, json_fields
 from shadowscan.formats.syslog import unwrapped
 from shadowscan.schema import UTC_MICROS
@@ -198,8 +198,10 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Map the Logpush fields onto the event schema, with `ok`."""
     dataset = pl.col("dataset")
     dns, http, access = dataset == "dns", dataset == "http", dataset == "access"
-    url_host, url_path = split_url(pl.col("URL"))
-    app_host, app_path = split_url(pl.col("AppDomain"))
+    raw = with_url_parts(raw, pl.col("URL"), "__u0_authority", "__u0_path")  # split once
+    url_host, url_path = pl.col("__u0_authority"), pl.col("__u0_path")
+    raw = with_url_parts(raw, pl.col("AppDomain"), "__u1_authority", "__u1_path")  # split once
+    app_host, app_path = pl.col("__u1_authority"), pl.col("__u1_path")
     qtype = pl.col("QueryType").replace_strict(_QTYPES, default=None, return_dtype=pl.String)
     method = pl.when(dns).then(pl.coalesce("QueryTypeName", qtype, "QueryType"))
     method = method.when(http).then(pl.col("HTTPMethod"))

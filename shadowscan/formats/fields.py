@@ -34,17 +34,45 @@ def split_url(url: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
 
     `https://u@h:8443/p?q` → (`u@h:8443`, `/p?q`); `h:443` → (`h:443`, null);
     `/p` → (null, `/p`). The authority is cleaned by the host normaliser.
+
+    Polars shares a repeated expression only at its outermost level, so these
+    two expressions split `url` up to three times: in a lazy plan, prefer
+    `with_url_parts`, which splits once.
     """
-    has_scheme = url.str.contains("://", literal=True)
-    after = (
-        pl.when(has_scheme).then(url.str.splitn("://", 2).struct.field("field_1")).otherwise(url)
+    after = _after_scheme(url)
+    head = after.str.splitn("/", 2).struct.field("field_0")
+    return _url_parts(url, head, after.str.strip_prefix(head))
+
+
+def with_url_parts(
+    frame: pl.LazyFrame, url: pl.Expr, authority: str = "url_authority", path: str = "url_path"
+) -> pl.LazyFrame:
+    """`frame` with `url` split by `split_url` into the columns `authority` and `path`,
+    each step computed once: the text after any scheme, then the authority."""
+    after, head = f"{authority}__after", f"{authority}__head"
+    rest = pl.col(after).str.strip_prefix(pl.col(head))
+    parts = _url_parts(pl.col(authority), pl.col(head), rest)
+    return (
+        frame.with_columns(url.alias(authority))
+        .with_columns(_after_scheme(pl.col(authority)).alias(after))
+        .with_columns(pl.col(after).str.splitn("/", 2).struct.field("field_0").alias(head))
+        .with_columns(parts[0].alias(authority), parts[1].alias(path))
+        .drop(after, head)
     )
-    parts = after.str.splitn("/", 2)
-    head = parts.struct.field("field_0")
-    tail = parts.struct.field("field_1")
+
+
+def _after_scheme(url: pl.Expr) -> pl.Expr:
+    """What follows the first `://`, or the whole text when there is none."""
+    has_scheme = url.str.contains("://", literal=True)
+    return pl.when(has_scheme).then(url.str.splitn("://", 2).struct.field("field_1")).otherwise(url)
+
+
+def _url_parts(url: pl.Expr, head: pl.Expr, rest: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(authority, path) from the text before the first `/` after the scheme and what
+    follows it (empty when there is no `/`): the path is that rest, not a second split."""
     is_path = url.str.starts_with("/")
     authority = pl.when(is_path | (head == "")).then(None).otherwise(head)
-    path = pl.when(is_path).then(url).otherwise(pl.lit("/") + tail)
+    path = pl.when(is_path).then(url).when(rest != "").then(rest)
     return authority, path
 
 
@@ -115,3 +143,89 @@ def _split_each(lines: pl.Series, names: list[str], separator: str) -> pl.DataFr
         return pl.when(quoted).then(inner).otherwise(bare).alias(names[i])
 
     return cells.select(cell(i) for i in range(len(names)))
+
+
+# The key=value toolkit (Blue Coat, Skyhigh, FortiGate, Sophos, CEF, LEEF). Where a value
+# holding spaces is always quoted, `value` reads each key with one literal-led search.
+# Where it is not (CEF, LEEF, Skyhigh SSE: `category=Business, Software/Hardware`),
+# `mark_keys` first puts a marker byte before every `key=` preceded by whitespace, and
+# `kv` takes everything up to the next marker.
+
+#: Marks where a key starts; it never occurs in text logs.
+MARK = "\x1e"
+_KEY = r"[A-Za-z_][\w.()\[\]-]*"
+_BLOCKED = r"(?i)block|den(?:y|ied)|drop|reject|reset|prevent|sinkhole|quarantin|clear_session"
+_ALLOWED = (
+    r"(?i)allow|accept|permit|pass|alert|monitor|observ|proxied|close|timeout|rst|bypass"
+    r"|detect|continue|log-only|override"
+)
+
+
+def mark_keys(text: pl.Expr, key: str = _KEY) -> pl.Expr:
+    """`a=1 b=x y` → `␞a=1␞b=x y`: a marker before each key that follows whitespace."""
+    return (pl.lit(" ") + text).str.replace_all(rf"\s+({key})=", MARK + "${1}=")
+
+
+def value(text: pl.Expr, key: str) -> pl.Expr:
+    """The raw value of `key` in a line whose values are quoted when they hold spaces:
+    a quoted string (escapes allowed) or a word. One literal-led search a key, cheaper
+    than marking the whole line when no value needs the marks."""
+    return text.str.extract(rf'(?:^|\s){re.escape(key)}=(""[^"=]*""|"(?:[^"\\]|\\.)*"|\S*)')
+
+
+def kv(marked: pl.Expr, key: str, *, ignore_case: bool = False) -> pl.Expr:
+    """The raw value of `key` in a `mark_keys` text (first occurrence), else null."""
+    flags = "(?i)" if ignore_case else ""
+    return marked.str.extract(f"{MARK}{flags}{re.escape(key)}=([^{MARK}]*)")
+
+
+def unquote(value: pl.Expr) -> pl.Expr:
+    """`"a b"` → `a b` (also the doubled `""x""` of CSV-escaped exports); blank, `-` → null."""
+    text = value.str.strip_chars(" \t").str.strip_chars('"').str.strip_chars(" ")
+    return dash_null(text)
+
+
+def query_suffix(query: pl.Expr) -> pl.Expr:
+    """A `cs-uri-query` to append to a path: ProxySG logs it with its `?`, IIS without."""
+    with_mark = pl.when(query.str.starts_with("?")).then(query).otherwise(pl.lit("?") + query)
+    return with_mark.fill_null("")
+
+
+def verdict(text: pl.Expr) -> pl.Expr:
+    """A device's action word as allowed/blocked/unknown (`reset-both`, `passthrough`, `Drop`…)."""
+    return (
+        pl.when(text.str.contains(_BLOCKED))
+        .then(pl.lit("blocked"))
+        .when(text.str.contains(_ALLOWED))
+        .then(pl.lit("allowed"))
+        .otherwise(pl.lit("unknown"))
+    )
+
+
+def proxy_verdict(filter_result: pl.Expr, proxy_action: pl.Expr) -> pl.Expr:
+    """Blue Coat's `sc-filter-result` (DENIED/OBSERVED/PROXIED), else its `s-action` code.
+
+    A Squid-style code (`TCP_NC_MISS`, `TCP_TUNNELED`) that is not `*_DENIED` was served.
+    """
+    both = pl.concat_str(filter_result, proxy_action, separator=" ", ignore_nulls=True)
+    served = proxy_action.str.contains(r"^(?:TCP|UDP)_").fill_null(False)
+    return (
+        pl.when(both.str.contains(r"(?i)denied|block"))
+        .then(pl.lit("blocked"))
+        .when(both.str.contains(r"(?i)observed|proxied|allow|pass") | served)
+        .then(pl.lit("allowed"))
+        .otherwise(pl.lit("unknown"))
+    )
+
+
+def epoch_any(text: pl.Expr) -> pl.Expr:
+    """Epoch seconds, ms, µs or ns (told apart by magnitude) as a UTC timestamp."""
+    number = text.str.strip_chars('" ').cast(pl.Int64, strict=False)
+    micros = (
+        pl.when(number < 10**11).then(number * 1_000_000)
+        .when(number < 10**14).then(number * 1_000)
+        .when(number < 10**17).then(number)
+        .otherwise(number // 1_000)
+    )  # fmt: skip
+    decimal = epoch_seconds(text.str.strip_chars('" '))
+    return pl.coalesce(micros.cast(UTC_MICROS), pl.when(text.str.contains(r"\.")).then(decimal))

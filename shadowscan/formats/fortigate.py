@@ -7,8 +7,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.keyvalue import epoch_any, unquote, value, verdict
+from shadowscan.formats.fields import epoch_any, unquote, value, verdict, with_url_parts
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
 
 #: Keys read from a line; every other key is ignored.
@@ -94,10 +94,10 @@ class FortiGateKv(LogFormat):
             "msg",
             *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
         )
-        url_host, url_path = split_url(pl.col("url"))
-        host = pl.coalesce(pl.col("remotename"), pl.col("hostname"), url_host)
+        host = pl.coalesce(pl.col("remotename"), pl.col("hostname"), pl.col("url_authority"))
         typed = (
-            raw.with_columns(host.alias("named_host"), url_path.alias("url_path"))
+            with_url_parts(raw, pl.col("url"))
+            .with_columns(host.alias("named_host"))
             .with_columns(_kind().alias("kind"))
             .filter(pl.col("kind").is_not_null())
             .collect()  # once: the DNS pairing reads it three times
@@ -190,22 +190,35 @@ def _answered_queries(typed: pl.LazyFrame) -> pl.LazyFrame:
 
 def _time(ctx: ParseContext) -> pl.Expr:
     """`eventtime`, else `date time` at the `tz` offset (`+0100`, `UTC+2`) or, without one, in
-    `--timezone`, else `timestamp` (epoch seconds), else the syslog header's time."""
-    offset = pl.col("tz").str.extract_groups(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?$")
-    hours = offset.struct.field("2").str.zfill(2)
-    zone = pl.concat_str(offset.struct.field("1"), hours, offset.struct.field("3").fill_null("00"))
-    local = pl.concat_str(pl.col("date"), pl.col("time"), separator=" ")
+    `--timezone`, else `timestamp` (epoch seconds), else the syslog header's time.
+
+    Needs the `zone` column from `_zone`. The fallbacks read null (no parsing work)
+    on rows that have an `eventtime`: every row of a recent FortiGate."""
+    eventtime = epoch_any(pl.col("eventtime"))
+    missing = pl.col("eventtime").is_null()
+    local = pl.when(missing).then(pl.concat_str(pl.col("date"), pl.col("time"), separator=" "))
+    zone = pl.col("zone")
     zoned = pl.concat_str(local, zone, separator=" ").str.to_datetime(
         "%Y-%m-%d %H:%M:%S %z", time_unit="us", strict=False
     )
     naive = local.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
     dated = pl.when(zone.is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
     return pl.coalesce(
-        epoch_any(pl.col("eventtime")),
+        eventtime,
         dated,
-        epoch_any(pl.col("timestamp")),
-        syslog_time(pl.col("syslog_time"), ctx),
+        epoch_any(pl.when(missing).then(pl.col("timestamp"))),
+        syslog_time(pl.when(missing).then(pl.col("syslog_time")), ctx),
     )
+
+
+def _zone(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """`raw` with `zone`: the `tz` key as a `%z` offset (`+0100`), parsed once a line."""
+    offset = pl.col("zone").struct
+    zone = pl.concat_str(
+        offset.field("1"), offset.field("2").str.zfill(2), offset.field("3").fill_null("00")
+    )
+    groups = pl.col("tz").str.extract_groups(r"^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d\d)?$")
+    return raw.with_columns(groups.alias("zone")).with_columns(zone.alias("zone"))
 
 
 def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
@@ -214,24 +227,23 @@ def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     host = pl.when(dns).then(c("qname").str.strip_chars("[]")).otherwise(c("named_host"))
     # SSL-VPN users authenticated by LDAP come as `john.doe,cn=john.doe`.
     user = pl.coalesce(c("user"), c("unauthuser")).str.replace(r"(?i),cn=.*$", "")
-    out = raw.select(
-        "source_line",
-        _time(ctx).alias("ts"),
-        pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),
-        pl.coalesce(c("srcip"), c("src"), c("deviceip")).alias("client_ip"),
-        pl.when(user != "N/A").then(user).alias("user_raw"),
-        host.alias("host_raw"),
-        pl.when(~dns).then(to_int(c("dstport"), pl.Int32)).alias("port"),
-        pl.when(dns).then(c("qtype")).otherwise(c("httpmethod")).alias("method"),
-        pl.when(~dns).then(c("url_path")).alias("url_path"),
-        to_int(pl.when(dns).then(c("rcode")).otherwise(c("statuscode")), pl.Int32).alias("status"),
-        verdict(pl.coalesce(c("action"), c("utmaction")).fill_null("")).alias("action"),
-        to_int(c("sentbyte")).alias("bytes_out"),
-        to_int(c("rcvdbyte")).alias("bytes_in"),
-        c("agent").alias("user_agent"),
-        (c("kind") != "reject").alias("ok"),
+    projection = Projection(
+        fields={
+            "ts": _time(ctx),
+            "event_kind": pl.when(c("kind") != "reject").then(c("kind")),
+            "client_ip": pl.coalesce(c("srcip"), c("src"), c("deviceip")),
+            "user_raw": pl.when(user != "N/A").then(user),
+            "host_raw": host,
+            "port": pl.when(~dns).then(c("dstport")),
+            "method": pl.when(dns).then(c("qtype")).otherwise(c("httpmethod")),
+            "url_path": pl.when(~dns).then(c("url_path")),
+            "status": pl.when(dns).then(c("rcode")).otherwise(c("statuscode")),
+            "action": verdict(pl.coalesce(c("action"), c("utmaction")).fill_null("")),
+            "bytes_out": c("sentbyte"),
+            "bytes_in": c("rcvdbyte"),
+            "user_agent": c("agent"),
+        },
+        any_of=("client_ip", "user_raw", "host_raw"),  # someone or somewhere
+        also=c("kind") != "reject",
     )
-    who = pl.any_horizontal(c(k).is_not_null() for k in ("client_ip", "user_raw", "host_raw"))
-    named = (c("event_kind") != "dns") | c("host_raw").is_not_null()  # a DNS record needs its query
-    ok = c("ok") & c("ts").is_not_null() & who & named
-    return out.with_columns(ok.alias("ok"))
+    return project(_zone(raw), projection)

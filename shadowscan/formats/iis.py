@@ -8,7 +8,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
-from shadowscan.formats.fields import dash_null, split_url, to_int
+from shadowscan.formats.fields import dash_null, to_int, with_url_parts
 from shadowscan.formats.syslog import local_time, strip_syslog
 
 _FIELDS = (
@@ -94,7 +94,8 @@ def _timestamp(stamp: pl.Expr, ctx: ParseContext) -> pl.Expr:
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     target = c("target")
-    authority, path = split_url(target)
+    raw = with_url_parts(raw, target, "__u0_authority", "__u0_path")  # split once
+    authority, path = pl.col("__u0_authority"), pl.col("__u0_path")
     absolute = target.str.contains("://", literal=True)
     tunnel = (c("method") == "CONNECT") & ~target.str.starts_with("/")
     proxied = absolute | tunnel

@@ -1,103 +1,27 @@
-"""`key=value` web gateway logs (Blue Coat ProxySG, Skyhigh) and the helpers other
-key=value-ish formats share (FortiGate, Sophos, CEF, LEEF).
+"""`key=value` web gateway logs: Blue Coat ProxySG and Skyhigh.
 
-Where a value holding spaces is always quoted (Blue Coat, FortiGate, Sophos),
-`value` reads each key with one literal-led search. Where it is not (CEF,
-LEEF, Skyhigh SSE: `category=Business, Software/Hardware`), `mark_keys` first
-puts a marker byte before every `key=` preceded by whitespace, and `kv` takes
-everything up to the next marker: a pass over the whole line, then one cheap
-extraction a key instead of a backtracking regex.
+The key=value toolkit they share with FortiGate, Sophos, CEF and LEEF
+(`value`, `mark_keys`/`kv`, `unquote`, verdicts, epochs) is in `fields.py`.
 """
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
-from shadowscan.formats.syslog import iso_time, strip_syslog
-from shadowscan.schema import UTC_MICROS
-
-#: Marks where a key starts; it never occurs in text logs.
-MARK = "\x1e"
-_KEY = r"[A-Za-z_][\w.()\[\]-]*"
-_BLOCKED = r"(?i)block|den(?:y|ied)|drop|reject|reset|prevent|sinkhole|quarantin|clear_session"
-_ALLOWED = (
-    r"(?i)allow|accept|permit|pass|alert|monitor|observ|proxied|close|timeout|rst|bypass"
-    r"|detect|continue|log-only|override"
+from shadowscan.formats.fields import (
+    epoch_any,
+    kv,
+    mark_keys,
+    proxy_verdict,
+    query_suffix,
+    to_int,
+    unquote,
+    value,
+    verdict,
+    with_url_parts,
 )
-
-
-def mark_keys(text: pl.Expr, key: str = _KEY) -> pl.Expr:
-    """`a=1 b=x y` → `␞a=1␞b=x y`: a marker before each key that follows whitespace."""
-    return (pl.lit(" ") + text).str.replace_all(rf"\s+({key})=", MARK + "${1}=")
-
-
-def value(text: pl.Expr, key: str) -> pl.Expr:
-    """The raw value of `key` in a line whose values are quoted when they hold spaces:
-    a quoted string (escapes allowed) or a word. One literal-led search a key, cheaper
-    than marking the whole line when no value needs the marks."""
-    return text.str.extract(rf'(?:^|\s){re.escape(key)}=(""[^"=]*""|"(?:[^"\\]|\\.)*"|\S*)')
-
-
-def kv(marked: pl.Expr, key: str, *, ignore_case: bool = False) -> pl.Expr:
-    """The raw value of `key` in a `mark_keys` text (first occurrence), else null."""
-    flags = "(?i)" if ignore_case else ""
-    return marked.str.extract(f"{MARK}{flags}{re.escape(key)}=([^{MARK}]*)")
-
-
-def unquote(value: pl.Expr) -> pl.Expr:
-    """`"a b"` → `a b` (also the doubled `""x""` of CSV-escaped exports); blank, `-` → null."""
-    text = value.str.strip_chars(" \t").str.strip_chars('"').str.strip_chars(" ")
-    return dash_null(text)
-
-
-def query_suffix(query: pl.Expr) -> pl.Expr:
-    """A `cs-uri-query` to append to a path: ProxySG logs it with its `?`, IIS without."""
-    with_mark = pl.when(query.str.starts_with("?")).then(query).otherwise(pl.lit("?") + query)
-    return with_mark.fill_null("")
-
-
-def verdict(text: pl.Expr) -> pl.Expr:
-    """A device's action word as allowed/blocked/unknown (`reset-both`, `passthrough`, `Drop`…)."""
-    return (
-        pl.when(text.str.contains(_BLOCKED))
-        .then(pl.lit("blocked"))
-        .when(text.str.contains(_ALLOWED))
-        .then(pl.lit("allowed"))
-        .otherwise(pl.lit("unknown"))
-    )
-
-
-def proxy_verdict(filter_result: pl.Expr, proxy_action: pl.Expr) -> pl.Expr:
-    """Blue Coat's `sc-filter-result` (DENIED/OBSERVED/PROXIED), else its `s-action` code.
-
-    A Squid-style code (`TCP_NC_MISS`, `TCP_TUNNELED`) that is not `*_DENIED` was served.
-    """
-    both = pl.concat_str(filter_result, proxy_action, separator=" ", ignore_nulls=True)
-    served = proxy_action.str.contains(r"^(?:TCP|UDP)_").fill_null(False)
-    return (
-        pl.when(both.str.contains(r"(?i)denied|block"))
-        .then(pl.lit("blocked"))
-        .when(both.str.contains(r"(?i)observed|proxied|allow|pass") | served)
-        .then(pl.lit("allowed"))
-        .otherwise(pl.lit("unknown"))
-    )
-
-
-def epoch_any(text: pl.Expr) -> pl.Expr:
-    """Epoch seconds, ms, µs or ns (told apart by magnitude) as a UTC timestamp."""
-    number = text.str.strip_chars('" ').cast(pl.Int64, strict=False)
-    micros = (
-        pl.when(number < 10**11).then(number * 1_000_000)
-        .when(number < 10**14).then(number * 1_000)
-        .when(number < 10**17).then(number)
-        .otherwise(number // 1_000)
-    )  # fmt: skip
-    decimal = epoch_seconds(text.str.strip_chars('" '))
-    return pl.coalesce(micros.cast(UTC_MICROS), pl.when(text.str.contains(r"\.")).then(decimal))
+from shadowscan.formats.syslog import iso_time, strip_syslog
 
 
 class BlueCoatKv(LogFormat):
@@ -163,7 +87,8 @@ _HEADER_TIME = (
 
 def _bluecoat_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    url_host, url_path = split_url(c("c-url"))
+    raw = with_url_parts(raw, c("c-url"), "__url_authority", "__url_path")  # split once
+    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     path = pl.concat_str(c("cs-uri-path"), query_suffix(c("cs-uri-query")))
     date_time = pl.concat_str(c("date"), c("time"), separator="T")
     out = raw.select(
@@ -248,8 +173,12 @@ _SKYHIGH_KEYS = (
 
 def _skyhigh_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    first = c("http_request_first_line").str.extract_groups(r"^(\S+) (\S+)")
-    url_host, url_path = split_url(first.struct.field("2"))
+    first = c("__first")  # the request line's method and URL, extracted once
+    raw = raw.with_columns(
+        c("http_request_first_line").str.extract_groups(r"^(\S+) (\S+)").alias("__first")
+    )
+    raw = with_url_parts(raw, first.struct.field("2"), "__url_authority", "__url_path")
+    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     method = pl.coalesce(first.struct.field("1"), c("http_action"))
     blocked_id = to_int(c("block_id"))
     action = (

@@ -19,9 +19,15 @@ from typing import Any
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, quoted_fields, split_url, to_int
+from shadowscan.formats.fields import (
+    dash_null,
+    epoch_any,
+    quoted_fields,
+    split_url,
+    to_int,
+    verdict,
+)
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.keyvalue import epoch_any, verdict
 from shadowscan.formats.mapping import FIELDS, Mapping, is_aware
 from shadowscan.formats.syslog import iso_time, local_time
 

@@ -7,8 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, split_url, to_int
-from shadowscan.formats.keyvalue import query_suffix, verdict
+from shadowscan.formats.fields import epoch_seconds, query_suffix, split_url, to_int, verdict
 from shadowscan.formats.syslog import unwrapped
 from shadowscan.schema import UTC_MICROS
 

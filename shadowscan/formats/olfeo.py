@@ -8,7 +8,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
-from shadowscan.formats.fields import dash_null, split_url, to_int
+from shadowscan.formats.fields import dash_null, to_int, with_url_parts
 from shadowscan.formats.syslog import local_time, strip_syslog
 
 #: Fields of the pieces between the line's landmarks (` [`, `] "`, `" `), in order.
@@ -99,7 +99,8 @@ def _pieces(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
-    authority, path = split_url(c("url"))
+    raw = with_url_parts(raw, c("url"), "__url_authority", "__url_path")  # split once
+    authority, path = pl.col("__url_authority"), pl.col("__url_path")
     tunnel = c("method") == "CONNECT"
     out = raw.select(
         "source_line",

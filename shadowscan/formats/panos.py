@@ -8,8 +8,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, split_url, to_int
-from shadowscan.formats.keyvalue import verdict
+from shadowscan.formats.fields import dash_null, to_int, verdict, with_url_parts
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog
 
 #: `FUTURE_USE,Receive Time,Serial Number,Type,…` — how every PAN-OS record starts.
@@ -166,7 +165,8 @@ def _csv_fields(records: pl.Series) -> pl.DataFrame:
 def _events(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     http, flow = c("kind") == "http", c("kind") == "flow"
-    url_host, url_path = split_url(dash_null(c("url")))  # `-`: a URL record without a URL
+    typed = with_url_parts(typed, dash_null(c("url")), "__u0_authority", "__u0_path")  # split once
+    url_host, url_path = pl.col("__u0_authority"), pl.col("__u0_path")
     user = c("src_user")
     out = typed.select(
         "source_line",

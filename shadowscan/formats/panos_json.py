@@ -17,9 +17,8 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
+from shadowscan.formats.fields import to_int, verdict, with_url_parts
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.keyvalue import verdict
 from shadowscan.formats.syslog import iso_time, unwrapped
 
 #: The HTTPS field names read (Strata Logging Service Log Reference, Traffic and URL logs).
@@ -146,7 +145,8 @@ def _kind() -> pl.Expr:
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     http, flow = c("kind") == "http", c("kind") == "flow"
-    url_host, url_path = split_url(c("URL"))
+    raw = with_url_parts(raw, c("URL"), "__url_authority", "__url_path")  # split once
+    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     user, method = c("SourceUser"), c("HTTPMethod").str.to_uppercase()
     port = to_int(c("DestinationPort"), pl.Int32)
     host = (

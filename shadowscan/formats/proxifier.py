@@ -149,10 +149,10 @@ def _byte_count(part: pl.Expr, direction: str) -> pl.Expr:
 def _events(rows: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     kind, msg = c("kind"), c("msg")
-    counts = msg.str.splitn(", ", 4).struct
+    counts = c("counts").struct  # the message split once at commas
     code = msg.str.find("status code ", literal=True)
     refused = to_int(msg.str.slice(code + 12, 3), pl.Int32)
-    out = rows.select(
+    out = rows.with_columns(msg.str.splitn(", ", 4).alias("counts")).select(
         "source_line",
         "ts",
         pl.lit("flow").alias("event_kind"),

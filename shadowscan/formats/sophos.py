@@ -7,8 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
-from shadowscan.formats.keyvalue import unquote, value, verdict
+from shadowscan.formats.fields import split_url, to_int, unquote, value, verdict
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time
 
 #: Keys read from a line; every other key is ignored. SFOS up to v19 writes `user_name`,

@@ -7,7 +7,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, epoch_seconds, split_url, to_int
+from shadowscan.formats.fields import dash_null, epoch_seconds
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import strip_syslog
 
 _EPOCH_WORD = re.compile(r"(?:^|\s)\d{9,10}\.\d{3} ")
@@ -47,47 +48,57 @@ class SquidNative(LogFormat):
         return any(_EPOCH_WORD.search(line) for line in head[:10])
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        line = pl.col("msg")
-        chunk = strip_syslog(chunk)
-        head = line.str.splitn(" ", 2)
+        # Each split runs once into a column and fields are picked from it: Polars
+        # shares a repeated `splitn(…).struct.field(k)` but not `splitn(…)` itself.
+        head = pl.col("head")
         fields = head.struct.field("field_1").str.strip_chars_start(" ").str.splitn(" ", 7)
-        raw = chunk.lazy().select(
-            "source_line",
-            head.struct.field("field_0").alias("time"),
-            *(fields.struct.field(f"field_{i}").alias(n) for i, n in enumerate(_FIELDS)),
+        raw = (
+            strip_syslog(chunk)
+            .lazy()
+            .with_columns(pl.col("msg").str.splitn(" ", 2).alias("head"))
+            .with_columns(fields.alias("fields"))
+            .select(
+                "source_line",
+                head.struct.field("field_0").alias("time"),
+                *(
+                    pl.col("fields").struct.field(f"field_{i}").alias(n)
+                    for i, n in enumerate(_FIELDS)
+                ),
+            )
+            .with_columns(
+                pl.col("code").str.splitn("/", 2).alias("code"),
+                pl.col("rest").str.splitn(" ", 3).alias("words"),
+            )
+            .with_columns(_user(pl.col("rest"), pl.col("words")).alias("user"))
         )
-        code = pl.col("code").str.splitn("/", 2)
-        authority, path = split_url(pl.col("url"))
-        out = raw.select(
-            "source_line",
-            epoch_seconds(pl.col("time")).alias("ts"),
-            pl.lit("http").alias("event_kind"),
-            pl.col("client_ip"),
-            dash_null(_user(pl.col("rest"))).alias("user_raw"),
-            authority.alias("host_raw"),
-            pl.col("method"),
-            pl.when(pl.col("method") == "CONNECT").then(None).otherwise(path).alias("url_path"),
-            to_int(code.struct.field("field_1"), pl.Int32).alias("status"),
-            _action(code.struct.field("field_0")).alias("action"),
-            to_int(pl.col("bytes")).alias("bytes_in"),
+        code = pl.col("code").struct
+        projection = Projection(
+            fields={
+                "ts": epoch_seconds(pl.col("time")),
+                "event_kind": pl.lit("http"),
+                "client_ip": pl.col("client_ip"),
+                "user_raw": dash_null(pl.col("user")),
+                "host_raw": pl.col("url_authority"),
+                "method": pl.col("method"),
+                "url_path": pl.when(pl.col("method") == "CONNECT").then(None).otherwise("url_path"),
+                "status": code.field("field_1"),
+                "action": _action(code.field("field_0")),
+                "bytes_in": pl.col("bytes"),
+            },
+            required=("ts", "status", "bytes_in", "method"),
+            any_of=("host_raw", "url_path"),
+            url=pl.col("url"),
         )
-        ok = (
-            pl.col("ts").is_not_null()
-            & pl.col("status").is_not_null()
-            & pl.col("bytes_in").is_not_null()
-            & pl.col("method").is_not_null()
-            & (pl.col("host_raw").is_not_null() | pl.col("url_path").is_not_null())
-        )
-        return out.with_columns(ok.alias("ok")).collect()
+        return project(raw, projection).collect()
 
 
-def _user(rest: pl.Expr) -> pl.Expr:
+def _user(rest: pl.Expr, words: pl.Expr) -> pl.Expr:
     """The user field, even when it holds spaces (Blue Coat: `CN=Agent Smith,O=x`).
 
     Normally the next word is the hierarchy code (`HIER_DIRECT/1.2.3.4`);
-    only when it is not does the slower regular expression run.
+    only when it is not does the slower regular expression run. `words` is
+    `rest` split in three at spaces.
     """
-    words = rest.str.splitn(" ", 3)
     plain = words.struct.field("field_1").str.contains("/", literal=True).fill_null(True)
     # Both branches of a when/then are computed: the regex gets nulls on plain rows.
     spaced = pl.when(~plain).then(rest).str.extract(r"^(.*?) [A-Z_]+/")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
 from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import unwrapped
 
 #: EVE keys read; DNS v1/v2 put the query at the top of `dns`, v3 in `dns.queries[0]`.
@@ -92,40 +92,34 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     skipped = event_type.is_not_null() & (~event_type.is_in(list(_KINDS)) | answer)
     kind = event_type.replace_strict(_KINDS, default=None)
     dns, http = kind == "dns", kind == "http"
-    authority, path = split_url(pl.col("url"))
     absolute = pl.col("url").str.contains("://", literal=True)
     connect = pl.col("http_method").eq_missing("CONNECT")
     host = (
         pl.when(dns).then(pl.coalesce("rrname", "q_rrname"))
-        .when(http).then(pl.coalesce("hostname", pl.when(absolute | connect).then(authority)))
+        .when(http).then(pl.coalesce("hostname", pl.when(absolute | connect).then("url_authority")))
         .otherwise(pl.coalesce("tls_sni", "quic_sni"))
     )  # fmt: skip
     ts = pl.col("timestamp").str.to_datetime(
         "%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False
     )
-    out = raw.filter(~skipped.fill_null(False)).select(
-        "source_line",
-        ts.alias("ts"),
-        kind.alias("event_kind"),
-        pl.col("src_ip").alias("client_ip"),
-        host.alias("host_raw"),
-        pl.when(~dns).then(to_int(pl.col("dest_port"), pl.Int32)).alias("port"),
-        pl.when(dns)
-        .then(pl.coalesce("rrtype", "q_rrtype"))
-        .when(http)
-        .then(pl.col("http_method"))
-        .alias("method"),
-        pl.when(http & ~connect).then(path).alias("url_path"),
-        pl.when(http).then(to_int(pl.col("status"), pl.Int32)).alias("status"),
-        pl.lit("unknown").alias("action"),
-        pl.when(http).then(to_int(pl.col("length"))).alias("bytes_in"),
-        pl.when(http).then(pl.col("http_user_agent")).alias("user_agent"),
+    projection = Projection(
+        fields={
+            "ts": ts,
+            "event_kind": kind,
+            "client_ip": pl.col("src_ip"),
+            "host_raw": host,
+            "port": pl.when(~dns).then(pl.col("dest_port")),
+            "method": pl.when(dns)
+            .then(pl.coalesce("rrtype", "q_rrtype"))
+            .when(http)
+            .then(pl.col("http_method")),
+            "url_path": pl.when(http & ~connect).then("url_path"),
+            "status": pl.when(http).then(pl.col("status")),
+            "action": pl.lit("unknown"),
+            "bytes_in": pl.when(http).then(pl.col("length")),
+            "user_agent": pl.when(http).then(pl.col("http_user_agent")),
+        },
+        required=("ts", "client_ip", "event_kind"),
+        url=pl.col("url"),
     )
-    event_kind = pl.col("event_kind")
-    ok = (
-        pl.col("ts").is_not_null()
-        & pl.col("client_ip").is_not_null()
-        & event_kind.is_not_null()
-        & ((event_kind != "dns") | pl.col("host_raw").is_not_null())
-    )
-    return out.with_columns(ok.fill_null(False).alias("ok"))
+    return project(raw.filter(~skipped.fill_null(False)), projection)

@@ -8,8 +8,7 @@ from typing import Any
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, split_url, to_int
-from shadowscan.formats.keyvalue import proxy_verdict, query_suffix
+from shadowscan.formats.fields import dash_null, proxy_verdict, query_suffix, split_url, to_int
 from shadowscan.formats.syslog import local_time, unwrapped
 from shadowscan.schema import UTC_MICROS
 

@@ -13,8 +13,9 @@ from typing import Any
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, split_url, to_int
+from shadowscan.formats.fields import epoch_seconds
 from shadowscan.formats.jsonl import json_fields
+from shadowscan.formats.projection import Projection, project
 
 #: Zeek `#path` (and JSON `_path`) → event kind.
 _KINDS = {"dns": "dns", "http": "http", "ssl": "tls"}
@@ -188,7 +189,7 @@ def _tsv_fields(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
     """The wanted columns by name; a wrong column count or no `#fields` yet makes a line invalid."""
     fields, sep = layout["fields"], layout["separator"]
     line = pl.col("line")
-    cells = line.str.splitn(sep, max(len(fields), 1))
+    cells = pl.col("cells")  # the line split once; each wanted column picks its field
     nulls = [layout["unset_field"], layout["empty_field"]]
 
     def cell(name: str) -> pl.Expr:
@@ -200,6 +201,7 @@ def _tsv_fields(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
     count_ok = line.str.count_matches(sep, literal=True) == len(fields) - 1
     return (
         seg.lazy()
+        .with_columns(line.str.splitn(sep, max(len(fields), 1)).alias("cells"))
         .select(
             "source_line",
             *(cell(name).alias(name) for name in _WANTED),
@@ -235,8 +237,7 @@ def _json_kind() -> pl.Expr:
 def _host_raw(kind: pl.Expr, connect: pl.Expr) -> pl.Expr:
     """DNS query, TLS SNI, or HTTP Host header, else the authority of an absolute/CONNECT URI."""
     uri = pl.col("uri")
-    authority, _ = split_url(uri)
-    uri_host = pl.when(uri.str.contains("://", literal=True) | connect).then(authority)
+    uri_host = pl.when(uri.str.contains("://", literal=True) | connect).then("url_authority")
     return (
         pl.when(kind == "dns").then(pl.col("query"))
         .when(kind == "tls").then(pl.col("server_name"))
@@ -250,28 +251,24 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     dns, http = kind == "dns", kind == "http"
     connect = method.eq_missing("CONNECT")
     status = pl.when(dns).then(pl.col("rcode")).when(http).then(pl.col("status_code"))
-    out = raw.select(
-        "source_line",
-        "ts",
-        kind.alias("event_kind"),
-        pl.col("id.orig_h").alias("client_ip"),
-        pl.when(http).then(pl.col("username")).alias("user_raw"),
-        _host_raw(kind, connect).alias("host_raw"),
-        pl.when(~dns).then(to_int(pl.col("id.resp_p"), pl.Int32)).alias("port"),
-        pl.when(dns).then(pl.col("qtype_name")).when(http).then(method).alias("method"),
-        pl.when(http & ~connect).then(split_url(pl.col("uri"))[1]).alias("url_path"),
-        to_int(status, pl.Int32).alias("status"),
-        pl.lit("unknown").alias("action"),
-        pl.when(http).then(to_int(pl.col("request_body_len"))).alias("bytes_out"),
-        pl.when(http).then(to_int(pl.col("response_body_len"))).alias("bytes_in"),
-        pl.when(http).then(pl.col("user_agent")).alias("user_agent"),
-        "valid",
+    projection = Projection(
+        fields={
+            "ts": pl.col("ts"),
+            "event_kind": kind,
+            "client_ip": pl.col("id.orig_h"),
+            "user_raw": pl.when(http).then(pl.col("username")),
+            "host_raw": _host_raw(kind, connect),
+            "port": pl.when(~dns).then(pl.col("id.resp_p")),
+            "method": pl.when(dns).then(pl.col("qtype_name")).when(http).then(method),
+            "url_path": pl.when(http & ~connect).then(pl.col("url_path")),
+            "status": status,
+            "action": pl.lit("unknown"),
+            "bytes_out": pl.when(http).then(pl.col("request_body_len")),
+            "bytes_in": pl.when(http).then(pl.col("response_body_len")),
+            "user_agent": pl.when(http).then(pl.col("user_agent")),
+        },
+        required=("ts", "client_ip", "event_kind"),
+        also=pl.col("valid"),
+        url=pl.col("uri"),
     )
-    ok = (
-        pl.col("valid")
-        & pl.col("ts").is_not_null()
-        & pl.col("client_ip").is_not_null()
-        & pl.col("event_kind").is_not_null()
-        & ((pl.col("event_kind") != "dns") | pl.col("host_raw").is_not_null())
-    )
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("valid")
+    return project(raw, projection)

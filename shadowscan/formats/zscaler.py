@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, quoted_fields, split_url, to_int
+from shadowscan.formats.fields import epoch_seconds, quoted_fields, to_int, with_url_parts
 from shadowscan.formats.jsonl import JsonPath, json_fields
 from shadowscan.formats.syslog import local_time, unwrapped
 
@@ -235,7 +235,8 @@ def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     other_feed = pl.col("sourcetype").is_not_null() & pl.col("event_kind").is_null()
     kind = pl.col("event_kind")
     dns, http = kind == "dns", kind == "http"
-    authority, path = split_url(pl.col("url"))
+    raw = with_url_parts(raw, pl.col("url"), "__url_authority", "__url_path")  # split once
+    authority, path = pl.col("__url_authority"), pl.col("__url_path")
     connect = pl.col("method").eq_missing("CONNECT")
     out = raw.filter(~other_feed).select(
         "source_line",

@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 from shadowscan.errors import RuleError
+from shadowscan.match.cache import cached, content_key
 from shadowscan.match.rulefile import Problem, read_categories, read_service
 from shadowscan.match.service import (  # noqa: F401  (re-exported for callers)
     USE_SIGNALS,
@@ -110,8 +111,16 @@ def gather(dirs: Sequence[Path]) -> tuple[Catalogue, list[Problem]]:
 
 
 def load_catalogue(root: Path | None = None, extra: Iterable[Path] = ()) -> Catalogue:
-    """The catalogue to match with: `root` (default: bundled plus local folders)."""
+    """The catalogue to match with: `root` (default: bundled plus local folders).
+
+    Kept compiled on disk by `cache.py`, keyed by the rule files' content; only a
+    catalogue without errors is kept, so a broken rule is reported at every run.
+    """
     dirs = [root, *extra] if root is not None else rule_dirs(extra)
+    return cached(content_key(dirs, service_files), lambda: _checked(dirs), Catalogue)
+
+
+def _checked(dirs: Sequence[Path]) -> Catalogue:
     catalogue, problems = gather(dirs)
     raise_errors(
         problems,

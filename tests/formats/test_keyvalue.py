@@ -9,14 +9,8 @@ import pytest
 
 from shadowscan.formats import FORMATS
 from shadowscan.formats.base import ParseContext
-from shadowscan.formats.keyvalue import (
-    epoch_any,
-    kv,
-    mark_keys,
-    strip_syslog,
-    unquote,
-    verdict,
-)
+from shadowscan.formats.fields import epoch_any, kv, mark_keys, unquote, verdict
+from shadowscan.formats.keyvalue import strip_syslog
 from shadowscan.ingest.detect import detect
 from tests.formats.common import (
     check_expected,
