@@ -8,7 +8,7 @@ import pytest
 
 from shadowscan.cli.main import cli
 from shadowscan.formats import FORMATS
-from shadowscan.schema import FIELDS
+from shadowscan.schema import CAPS, DEFAULT_CAP, FIELDS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -37,3 +37,10 @@ def test_every_command_is_documented(command):
 @pytest.mark.parametrize("command", sorted(cli.commands["rules"].commands))
 def test_every_rules_command_is_documented(command):
     assert f"shadowscan rules {command}" in README
+
+
+def test_the_caps_of_long_fields_are_documented():
+    paragraph = next(p for p in README.split("\n\n") if "no stored event grows" in p)
+    paragraph = paragraph.replace("\n", " ")
+    for name, cap in {**CAPS, "every other text field": DEFAULT_CAP}.items():
+        assert name in paragraph and f" {cap}" in paragraph
