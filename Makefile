@@ -39,9 +39,10 @@ format: $(STAMP)  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff format shadowscan tests bench
 	$(BIN)/ruff check --fix shadowscan tests bench
 
-bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, every format at 1M, the matcher
+bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, 3M unique hosts, a 200 MB line, every format at 1M, the matcher
 	$(BIN)/python -m bench.matcher
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.bounded
 	$(BIN)/python -m bench.formats
 
 soak: $(STAMP)  ## Five minutes of appends and rotations under a cron-like ingest loop: exact counts
