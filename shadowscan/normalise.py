@@ -6,13 +6,14 @@ import polars as pl
 
 from shadowscan.enrich.hosts import HostTable
 from shadowscan.enrich.identity import user_table
-from shadowscan.schema import PARTITION_COLUMN, conform
+from shadowscan.schema import PARTITION_COLUMN, capped, conform
 
 
 def normalise(
     parsed: pl.DataFrame, hosts: HostTable, source_format: str, source_file: str
 ) -> pl.DataFrame:
-    """Events from a chunk's accepted rows: clean host and port, identity, provenance.
+    """Events from a chunk's accepted rows: clean host and port, identity, provenance,
+    long text capped (see `schema.CAPS`).
 
     Hosts and users are cleaned once per unique value and joined back, all in
     one lazy query; a port spelled in the host (`chatgpt.com:443`) fills a
@@ -35,4 +36,5 @@ def normalise(
             pl.lit(source_file).alias("source_file"),
         )
     )
-    return conform(events).with_columns(pl.col("ts").dt.date().alias(PARTITION_COLUMN)).collect()
+    events = conform(events).with_columns(pl.col("ts").dt.date().alias(PARTITION_COLUMN))
+    return capped(events.collect())

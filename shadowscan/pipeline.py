@@ -21,6 +21,7 @@ from shadowscan.formats.mapped import MappedFormat
 from shadowscan.formats.mixed import MixedFormat
 from shadowscan.ingest.detect import detect
 from shadowscan.ingest.reader import (
+    MAX_LINE_BYTES,
     Chunk,
     Source,
     compression_of,
@@ -56,6 +57,7 @@ class Reading:
     reingest: bool = False
     settle: float = SETTLE_SECONDS
     commit_bytes: int = COMMIT_BYTES
+    max_line_bytes: int = MAX_LINE_BYTES
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def ingest(
     """Ingest what is new under `paths` into `store`: each source resumes where it stopped.
 
     `reading` holds `Reading`'s fields (timezone, year, identity, reingest, settle,
-    commit_bytes)."""
+    commit_bytes, max_line_bytes)."""
     started = time.perf_counter()
     found = find_logs(paths)
     store.check_version(create=True)
@@ -153,7 +155,12 @@ def _ingest_file(run: _Run, log: _Log, fmt: LogFormat, position: Position) -> Fi
         return result
     hold = not log.compressed and time.time() - log.st.st_mtime < reading.settle
     chunks = read_chunks(
-        log.raw, warnings=result.warnings, start=start, first_line=line + 1, hold_partial=hold
+        log.raw,
+        warnings=result.warnings,
+        start=start,
+        first_line=line + 1,
+        hold_partial=hold,
+        max_line_bytes=reading.max_line_bytes,
     )
     ctx = _context(log.st, reading.timezone, reading.year, reading.identity)
     if fmt.names_no_one and reading.identity is None:
@@ -326,12 +333,16 @@ def _parse(fmt: LogFormat, lines: pl.DataFrame, ctx: ParseContext, result: FileR
 
 
 def _count(result: FileResult, chunk, parsed: pl.DataFrame, events: pl.DataFrame) -> None:
+    """Add a chunk's counts; lines over the line limit are rejected lines too."""
     rejected = parsed.filter(~pl.col("ok"))["source_line"]
+    too_long = chunk.too_long.height
     result.lines += chunk.count
     result.events += events.height
-    result.rejected += rejected.len()
-    result.skipped += chunk.count - parsed.height
-    if rejected.len() and len(result.samples) < MAX_SAMPLES:
+    result.rejected += rejected.len() + too_long
+    result.skipped += chunk.count - parsed.height - too_long
+    if (rejected.len() or too_long) and len(result.samples) < MAX_SAMPLES:
         first = rejected.head(MAX_SAMPLES).implode()
-        sample = chunk.lines.filter(pl.col("source_line").is_in(first))
-        result.add_samples(sample.rows())
+        marked = pl.concat_str(pl.lit("[over --max-line-bytes] "), "line").alias("line")
+        long = chunk.too_long.with_columns(marked)
+        sample = pl.concat([chunk.lines.filter(pl.col("source_line").is_in(first)), long])
+        result.add_samples(sample.sort("source_line").rows())

@@ -40,7 +40,21 @@ FIELDS: dict[str, tuple[pl.DataType, str]] = {
     "source_format": (pl.String, "Name of the parser that read the line."),
     "source_file": (pl.String, "Absolute path of the log file the event came from."),
     "source_line": (pl.Int64, "1-based line number in that (decompressed) file."),
+    "cut": (
+        pl.Boolean,
+        "True when a text field was longer than its cap and was cut (see the caps below).",
+    ),
 }
+
+#: The most characters of a text field the store keeps: log content is written by
+#: whoever makes the request, and no event should grow past a few kilobytes. A
+#: longer value is cut (a host keeps its last whole labels, which matching needs;
+#: the rest keep their start) and the event's `cut` is set.
+CAPS: dict[str, int] = {"url_path": 2048, "user_agent": 512, "host": 253, "registered_domain": 253}
+#: The cap of the other text fields (user names, addresses, methods…).
+DEFAULT_CAP = 256
+#: Text that does not come from log content (the path the shadowscan user named).
+UNCAPPED = frozenset({"source_file"})
 
 #: Columns the store adds for partitioning; not part of an event.
 PARTITION_COLUMN = "day"
@@ -65,3 +79,33 @@ def conform(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
         (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
         for name, dtype in EVENT_SCHEMA.items()
     )
+
+
+def capped(events: pl.DataFrame) -> pl.DataFrame:
+    """`events` with every text field within its cap and `cut` set where one was cut."""
+    caps = {
+        name: CAPS.get(name, DEFAULT_CAP)
+        for name, dtype in EVENT_SCHEMA.items()
+        if dtype == pl.String and name not in UNCAPPED
+    }
+    # bytes bound characters and cost nothing to count: most chunks stop here
+    over = pl.any_horizontal(pl.col(n).str.len_bytes() > cap for n, cap in caps.items())
+    if not events.select(over.fill_null(False).any()).item():
+        return events.with_columns(pl.lit(False).alias("cut"))
+    long = {n: pl.col(n).str.len_chars() > cap for n, cap in caps.items()}
+    return events.with_columns(
+        *(
+            pl.when(long[n]).then(_cut(n, cap)).otherwise(pl.col(n)).alias(n)
+            for n, cap in caps.items()
+        ),
+        pl.any_horizontal(long.values()).fill_null(False).alias("cut"),
+    )
+
+
+def _cut(name: str, cap: int) -> pl.Expr:
+    """The first `cap` characters; for a host, its last whole labels within `cap`."""
+    value = pl.col(name)
+    if name not in ("host", "registered_domain"):
+        return value.str.slice(0, cap)
+    labels = value.str.slice(-(cap + 1)).str.extract(r"^[^.]*\.(.+)$")
+    return pl.coalesce(labels, value.str.slice(0, cap))

@@ -11,7 +11,7 @@ import pytest
 from shadowscan.cli.boundary import Exit
 from shadowscan.cli.main import cli
 from shadowscan.formats import FORMATS
-from shadowscan.schema import FIELDS
+from shadowscan.schema import CAPS, DEFAULT_CAP, FIELDS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -115,3 +115,10 @@ def test_the_readme_row_of_a_command_names_each_of_its_options(name, command):
         and not any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", usage) for o in param.opts)
     ]
     assert missing == []
+
+
+def test_the_caps_of_long_fields_are_documented():
+    paragraph = next(p for p in README.split("\n\n") if "no stored event grows" in p)
+    paragraph = paragraph.replace("\n", " ")
+    for name, cap in {**CAPS, "every other text field": DEFAULT_CAP}.items():
+        assert name in paragraph and f" {cap}" in paragraph

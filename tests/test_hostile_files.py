@@ -45,6 +45,7 @@ def test_a_10_mb_line_is_one_rejected_line(tmp_path):
     result = summary.files[0]
     assert (result.lines, result.events, result.rejected) == (11, 10, 1)
     assert len(result.samples[0]) < 300  # the sample is cut short
+    assert result.samples[0].startswith("line 6: [over --max-line-bytes] xxx")
 
 
 def test_empty_header_only_and_binary_files(tmp_path):

@@ -3,8 +3,10 @@
 Proven here: the table of spellings `normalise_host` folds together (case, trailing
 dots, ports, user info, IPv6, IDNA, URL tails, blanks); that it is idempotent and blind
 to case, a trailing dot and a port for any generated host name; `registered_domain`
-on its table and with the network blocked; and that `HostTable.lookup` returns one
-row per unique raw host and never computes a host twice.
+on its table and with the network blocked; that `HostTable.lookup` returns one
+row per unique raw host and never computes a cached host twice; and that its
+bounded cache (the most frequent hosts only) changes no row and no match over a
+million unique hosts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from hypothesis import strategies as st
 
 from shadowscan.enrich import hosts
 from shadowscan.enrich.hosts import HostTable, normalise_host, registered_domain
+from shadowscan.match.catalogue import load_catalogue
+from shadowscan.match.matcher import HostMatcher
 
 
 @pytest.mark.parametrize(
@@ -144,3 +148,42 @@ def test_lookup_computes_each_raw_host_once(compute_calls: list[list[str]]) -> N
     table.lookup(pl.Series(["a.example", "c.example:80"]))
     assert compute_calls == [["a.example", "b.example"], ["c.example:80"]]
     assert sorted(again.rows()) == sorted(first.rows())
+
+
+def test_the_cache_keeps_the_most_frequent_hosts(compute_calls: list[list[str]]) -> None:
+    table = HostTable(limit=2)
+    table.lookup(pl.Series(["often.example"] * 3 + ["once.example"] + ["twice.example"] * 2))
+    table.lookup(pl.Series(["often.example", "new.example", "twice.example"]))
+    assert sorted(table._cache["host_raw"]) == ["often.example", "twice.example"]
+    assert compute_calls[1] == ["new.example"]
+
+
+def _chunk(i: int, size: int = 100_000) -> pl.Series:
+    """`size` raw hosts never seen before (some under AI services, some with a port or
+    upper case) and the same 2,000 frequent ones in every chunk."""
+    n = pl.int_range(i * size, (i + 1) * size)
+    parent = pl.lit(pl.Series(["chatgpt.com", "claude.ai", "example.co.uk", "cdn.example.net",
+                               "googleapis.com", "github.io", "b.ck"])).gather(n % 7)  # fmt: skip
+    new = pl.format("h{}.{}", n, parent)
+    spelled = pl.when(n % 5 == 0).then(new + ":443").when(n % 11 == 0).then(new.str.to_uppercase())
+    frequent = pl.format("f{}.{}", n % 2000, parent)
+    return pl.select(pl.concat([spelled.otherwise(new), frequent])).to_series()
+
+
+@pytest.mark.slow  # about 30 s: a million hosts computed twice
+def test_a_bounded_cache_changes_no_row_and_no_match_over_a_million_hosts() -> None:
+    """Chunk after chunk of unique hosts: the same rows and matches with a cache of
+    1,000 hosts as with one that keeps every host, and the cache stays at 1,000."""
+    matcher = HostMatcher(load_catalogue())
+    bounded, unbounded = HostTable(limit=1_000), HostTable(limit=10**9)
+    matched = 0
+    for i in range(10):
+        raw = _chunk(i)
+        got = bounded.lookup(raw).sort("host_raw")
+        assert got.equals(unbounded.lookup(raw).sort("host_raw"))
+        assert got.height == raw.n_unique()
+        matches = matcher.match_hosts(got["host"]).sort("host")
+        assert matches.equals(matcher.match_hosts(unbounded.lookup(raw)["host"]).sort("host"))
+        matched += matches.height
+    assert bounded._cache.height == 1_000 and unbounded._cache.height > 1_000_000
+    assert matched > 200_000

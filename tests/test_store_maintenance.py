@@ -1,4 +1,5 @@
-"""`status`, `compact`, `prune` and the store's schema version, through the real commands."""
+"""`status`, `compact`, `prune` and the store's schema version (an older one upgraded or
+refused), through the real commands."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 from click.testing import CliRunner
 
 from shadowscan.cli.main import cli
+from shadowscan.schema import TABLE_SCHEMA
 from tests.test_incremental import assert_exactly_once, run, squid_lines
 
 
@@ -33,7 +36,7 @@ def _many_small_ingests(tmp_path: Path) -> tuple[Path, Path, int]:
 def test_status_describes_the_store(tmp_path):
     _, store, lines = _many_small_ingests(tmp_path)
     state = _status(store)
-    assert (state["events"], state["sources"], state["schema_version"]) == (lines, 1, 2)
+    assert (state["events"], state["sources"], state["schema_version"]) == (lines, 1, 3)
     assert state["days"] == 1 and state["data_files"] == 6 and state["size_bytes"] > 0
     assert "schema version" in invoke("status", "--store", store).output
 
@@ -75,9 +78,29 @@ def test_a_store_of_another_schema_version_is_refused(tmp_path):
     (store / "shadowscan-store.json").write_text('{"schema_version": 99}')
     proc = subprocess.run([exe, "report", "--store", store], capture_output=True, text=True)
     assert proc.returncode == 1
-    assert "has schema version 99; this shadowscan reads version 2" in proc.stderr
+    assert "has schema version 99; this shadowscan reads version 3" in proc.stderr
     (store / "shadowscan-store.json").unlink()  # as left by shadowscan 0.1
     proc = subprocess.run(
         [exe, "ingest", "--store", store, tmp_path / "access.log"], capture_output=True, text=True
     )
     assert proc.returncode == 1 and "before the ingest manifest" in proc.stderr
+
+
+def test_a_version_2_store_gains_cut_and_keeps_its_events(tmp_path):
+    """Version 2 had no `cut`: the store is upgraded in place, its events kept (`cut` null)."""
+    store = tmp_path / "store"
+    given = pl.DataFrame({"host": ["old.example"], "source_id": ["x"]})
+    old = given.select(
+        pl.col(n).cast(t) if n in given.columns else pl.lit(None, t).alias(n)
+        for n, t in TABLE_SCHEMA.items()
+        if n != "cut"
+    )
+    old.write_delta(store / "events", delta_write_options={"partition_by": ["day"]})
+    (store / "shadowscan-store.json").write_text('{"schema_version": 2}')
+    log = tmp_path / "access.log"
+    log.write_text(squid_lines(0, 10))
+    assert run(store, log).total("events") == 10
+    events = pl.scan_delta(str(store / "events")).select("host", "cut").collect()
+    assert events.filter(pl.col("host") == "old.example")["cut"].to_list() == [None]
+    assert events["cut"].drop_nulls().to_list() == [False] * 10
+    assert _status(store)["schema_version"] == 3

@@ -26,6 +26,7 @@ from shadowscan.errors import UsageError
 from shadowscan.formats import FORMATS
 from shadowscan.formats.mapped import MappedFormat
 from shadowscan.formats.mapping import load_mapping
+from shadowscan.ingest.reader import MAX_LINE_BYTES
 from shadowscan.pipeline import ingest as run_ingest
 from shadowscan.report import format_list, ingest_summary
 
@@ -69,6 +70,15 @@ def reading_options(command):
                 metavar="NAME",
                 help="Whose computer a log that names no user is from (Proxifier's).",
             ),
+            click.option(
+                "--max-line-bytes",
+                type=click.IntRange(256),
+                default=MAX_LINE_BYTES,
+                show_default=True,
+                metavar="BYTES",
+                help="Reject longer lines (counted and sampled like any unreadable line) "
+                "without ever holding more than this much of one in memory.",
+            ),
             click.option("-q", "--quiet", is_flag=True, help="No progress and no summary."),
             rules_option,
             config_option,
@@ -79,7 +89,7 @@ def reading_options(command):
 
 
 def _reading(
-    log_format, mapping, timezone, year, identity, quiet, rules_dirs, config
+    log_format, mapping, timezone, year, identity, max_line_bytes, quiet, rules_dirs, config
 ) -> tuple[dict, bool]:
     """The reading options as `pipeline.ingest`'s keyword arguments, checked, and `quiet`.
 
@@ -91,7 +101,12 @@ def _reading(
     forced = MappedFormat(load_mapping(mapping)) if mapping else log_format
     catalogue = catalogue_and_policy(config, rules_dirs)[0]
     options = dict(
-        log_format=forced, timezone=timezone, year=year, identity=identity, catalogue=catalogue
+        log_format=forced,
+        timezone=timezone,
+        year=year,
+        identity=identity,
+        max_line_bytes=max_line_bytes,
+        catalogue=catalogue,
     )
     return options, quiet
 

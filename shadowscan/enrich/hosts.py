@@ -1,48 +1,66 @@
-"""Host normalisation and registered domains, once per unique host.
+"""Host normalisation and registered domains, vectorised over a chunk's unique hosts.
 
 Logs spell one host many ways (`ChatGPT.com.`, `chatgpt.com:443`,
 `user@chatgpt.com`, `[2001:db8::1]:443`, `bücher.example`); matching needs one
-spelling: lower case, no trailing dot, no port, IDNA as punycode.
+spelling: lower case, no trailing dot, no port, IDNA as punycode. A DNS log can
+name millions of unique hosts, so all of it is Polars expressions (tldextract
+only for the few hosts `suffixes.py` cannot decide) and only the most frequent
+hosts are kept between chunks.
 """
 
 from __future__ import annotations
+
+import functools
 
 import idna
 import polars as pl
 import tldextract
 
+from shadowscan.enrich.suffixes import PublicSuffixes
 from shadowscan.memory import detached
 
 # The bundled Public Suffix List snapshot only: these hosts are often air-gapped.
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-#: Cached hosts before the cache is dropped, to keep memory bounded.
-CACHE_LIMIT = 500_000
+#: Hosts kept between chunks (the most frequent): a few megabytes whatever the run.
+CACHE_HOSTS = 20_000
 
 
-def host_expr(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(host, port) expressions for an authority-like string, ASCII part only."""
+def split_authority(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with `host` and `host_port` from its `host_raw` authorities, ASCII part only.
+
+    Step by step in separate selections: in one expression Polars would compute the
+    cleaned text and each pattern's groups again for every use (3x slower).
+    """
+    raw = pl.col("host_raw")
     text = raw.str.strip_chars().str.replace(r"^[^@/]*@", "").str.replace(r"[/?#].*$", "")
-    bracketed = text.str.extract_groups(r"^\[([^\]]*)\](?::(\d*))?$")
-    plain = text.str.extract_groups(r"^([^:]*)(?::(\d*))?$")
-    is_bracketed = text.str.starts_with("[")
-    has_one_colon = text.str.count_matches(":", literal=True) <= 1
+    frame = frame.with_columns(text.alias("_text"))
+    text = pl.col("_text")
+    frame = frame.with_columns(
+        text.str.starts_with("[").alias("_bracketed"),
+        (text.str.count_matches(":", literal=True) <= 1).alias("_one_colon"),
+        text.str.extract_groups(r"^\[([^\]]*)\](?::(\d*))?$").alias("_b"),
+        text.str.extract_groups(r"^([^:]*)(?::(\d*))?$").alias("_p"),
+    )
+    bracketed, plain = pl.col("_b").struct, pl.col("_p").struct
     host = (
-        pl.when(is_bracketed)
-        .then(bracketed.struct.field("1"))
-        .when(has_one_colon)
-        .then(plain.struct.field("1"))
+        pl.when("_bracketed")
+        .then(bracketed.field("1"))
+        .when("_one_colon")
+        .then(plain.field("1"))
         .otherwise(text)  # a bare IPv6 address: colons but no port
     )
     port = (
-        pl.when(is_bracketed)
-        .then(bracketed.struct.field("2"))
-        .when(has_one_colon)
-        .then(plain.struct.field("2"))
+        pl.when("_bracketed").then(bracketed.field("2")).when("_one_colon").then(plain.field("2"))
     )
-    host = host.str.to_lowercase().str.strip_chars_end(".")
-    host = pl.when(host == "").then(None).otherwise(host)
-    return host, port.cast(pl.Int32, strict=False)
+    frame = frame.with_columns(
+        host.str.to_lowercase().str.strip_chars_end(".").alias("host"),
+        port.cast(pl.Int32, strict=False).alias("host_port"),
+    )
+    host = pl.col("host")
+    return frame.with_columns(pl.when(host != "").then(host).alias("host")).drop(
+        "_text", "_bracketed", "_one_colon", "_b", "_p"
+    )
 
 
 def to_punycode(host: str) -> str:
@@ -72,27 +90,48 @@ def registered_domain(host: str, *, private: bool = False) -> str | None:
     return parts.top_domain_under_public_suffix or None
 
 
-class HostTable:
-    """host_raw → (host, host_port, registered_domain), cached across chunks."""
+@functools.cache
+def _suffixes() -> PublicSuffixes:
+    return PublicSuffixes(_EXTRACT)  # loaded on first use: commands that match nothing skip it
 
-    def __init__(self) -> None:
-        self._cache = _empty()
+
+class HostTable:
+    """host_raw → (host, host_port, registered_domain) for each chunk's unique hosts.
+
+    Hosts not in the cache are computed together, vectorised; the cache then keeps
+    the `limit` hosts seen most often, so a run over millions of unique hosts
+    holds no more than a run over a few.
+    """
+
+    def __init__(self, limit: int = CACHE_HOSTS) -> None:
+        self.limit = limit
+        self._cache = _empty().with_columns(pl.lit(0, pl.Int64).alias("hits"))
 
     def lookup(self, raw: pl.Series) -> pl.DataFrame:
         """The table rows for these raw hosts (unique, nulls dropped)."""
-        wanted = raw.drop_nulls().unique().to_frame("host_raw")
+        wanted = (
+            raw.drop_nulls().rename("host_raw").value_counts(name="seen").cast({"seen": pl.Int64})
+        )
+        known = wanted.join(self._cache, on="host_raw")
         new = wanted.join(self._cache, on="host_raw", how="anti")
-        if new.height:
-            if self._cache.height + new.height > CACHE_LIMIT:
-                self._cache = _empty()
-            self._cache = pl.concat([self._cache, detached(_compute(new))])
-        return wanted.join(self._cache, on="host_raw", how="left")
+        fresh = _compute(new.select("host_raw")) if new.height else _empty()
+        self._keep(known, fresh.join(new, on="host_raw"))
+        return pl.concat([known.select(fresh.columns), fresh])
+
+    def _keep(self, known: pl.DataFrame, fresh: pl.DataFrame) -> None:
+        """Count this chunk's hosts into the cache and keep the `limit` most seen."""
+        seen = known.select("host_raw", "seen")
+        cache = self._cache.join(seen, on="host_raw", how="left", maintain_order="left")
+        cache = cache.with_columns(pl.col("hits") + pl.col("seen").fill_null(0)).drop("seen")
+        cache = pl.concat([cache, fresh.rename({"seen": "hits"}).select(cache.columns)])
+        if cache.height > self.limit:
+            cache = cache.top_k(self.limit, by="hits")
+        self._cache = detached(cache)  # owns its strings: no chunk stays pinned
 
 
 def _compute(new: pl.DataFrame) -> pl.DataFrame:
-    host, port = host_expr(pl.col("host_raw"))
-    table = new.with_columns(host.alias("host"), port.alias("host_port"))
-    odd = table.filter(~pl.col("host").str.contains(r"^[\x00-\x7f]*$"))
+    table = split_authority(new)
+    odd = table.filter(pl.col("host").str.len_bytes() != pl.col("host").str.len_chars())
     if odd.height:
         fixed = odd.with_columns(
             pl.col("host").map_elements(to_punycode, return_dtype=pl.String)
@@ -102,13 +141,8 @@ def _compute(new: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.coalesce("fixed", "host").alias("host"))
             .drop("fixed")
         )
-    domains = table.select(pl.col("host").drop_nulls().unique())
-    domains = domains.with_columns(
-        pl.col("host")
-        .map_elements(registered_domain, return_dtype=pl.String)
-        .alias("registered_domain")
-    )
-    return table.join(domains, on="host", how="left").select(_empty().columns)
+    # raw hosts are unique, and so nearly always are their clean forms: no unique() pass
+    return table.with_columns(_suffixes().registered(table["host"])).select(_empty().columns)
 
 
 def _empty() -> pl.DataFrame:

@@ -18,7 +18,6 @@ import polars as pl
 from shadowscan.enrich.hosts import HostTable
 from shadowscan.formats.fields import split_url
 from shadowscan.match.catalogue import Catalogue
-from shadowscan.memory import detached
 
 MATCH_COLUMNS = {
     "service_id": pl.String,
@@ -198,35 +197,26 @@ def _under(path: pl.Expr, prefix: pl.Expr) -> pl.Expr:
 
 
 class AiTally:
-    """Counts a file's AI events chunk by chunk, matching hosts only once at the end.
+    """Counts a file's AI events chunk by chunk.
 
-    Keeps per-host event counts (folded every few chunks, so memory follows the
-    number of unique hosts, not of chunks); the few events on hosts that path
-    rules share are matched as they come.
+    Each chunk's unique hosts are matched as the chunk comes (vectorised, like
+    the rest of ingest), so nothing per host outlives its chunk: a log naming
+    millions of hosts costs no more memory than one naming a few.
     """
-
-    FOLD_EVERY = 32
 
     def __init__(self, matcher: HostMatcher):
         self.matcher = matcher
-        self._counts = [pl.DataFrame(schema={"host": pl.String, "len": pl.UInt32})]
-        self._path_hits = 0
+        self._total = 0
 
     def add(self, events: pl.DataFrame) -> None:
         shared = pl.col("host").is_in(self.matcher.path_hosts.implode())
         needed = events.select("host", "url_path")  # filtering every column would copy them
-        self._counts.append(detached(needed.filter(~shared).group_by("host").len()))
+        counts = needed.filter(~shared).group_by("host").len()
+        hits = counts.join(self.matcher.match_hosts(counts["host"]), on="host")
+        self._total += int(hits["len"].sum())
         on_shared = needed.filter(shared)
         if on_shared.height:
-            self._path_hits += self.matcher.match_events(on_shared)["service_id"].count()
-        if len(self._counts) > self.FOLD_EVERY:
-            self._counts = [self._folded()]
+            self._total += self.matcher.match_events(on_shared)["service_id"].count()
 
     def total(self) -> int:
-        counts = self._folded()
-        hits = counts.join(self.matcher.match_hosts(counts["host"]), on="host")
-        return int(hits["len"].sum()) + self._path_hits
-
-    def _folded(self) -> pl.DataFrame:
-        counts = pl.concat(self._counts).group_by("host").agg(pl.col("len").sum())
-        return counts.with_columns(pl.col("len").cast(pl.UInt32))
+        return self._total

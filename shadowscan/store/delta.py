@@ -20,7 +20,8 @@ from pathlib import Path
 import polars as pl
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake import Schema as DeltaSchema
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import DeltaError, TableNotFoundError
+from deltalake.schema import Field, PrimitiveType
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
 from shadowscan.errors import StoreError
@@ -28,7 +29,7 @@ from shadowscan.schema import PARTITION_COLUMN, SOURCE_COLUMN, TABLE_SCHEMA
 from shadowscan.store.files import PartitionedWriter
 from shadowscan.store.manifest import app_id
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 VERSION_FILE = "shadowscan-store.json"
 #: Arrow schema of the Parquet files: the table's columns without the partition column.
 EVENT_ARROW_SCHEMA = (
@@ -89,7 +90,9 @@ class EventStore:
                 version = json.loads(marker.read_text())["schema_version"]
             except (ValueError, KeyError, TypeError):
                 raise StoreError(f"{marker} is damaged: it names no schema version.") from None
-            if version != SCHEMA_VERSION:
+            if version == 2:
+                self._add_cut(marker)
+            elif version != SCHEMA_VERSION:
                 raise StoreError(
                     f"the store {self.root} has schema version {version}; this shadowscan "
                     f"reads version {SCHEMA_VERSION}.",
@@ -104,6 +107,23 @@ class EventStore:
         elif create:
             self.root.mkdir(parents=True, exist_ok=True)
             marker.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
+
+    def _add_cut(self, marker: Path) -> None:
+        """Upgrade a version 2 store: the events table gains `cut` (null for its events).
+
+        A metadata-only commit; two processes upgrading at once both end with the column.
+        """
+        if (self.events_path / "_delta_log").is_dir():
+            table = DeltaTable(str(self.events_path))
+            if "cut" not in table.schema().to_arrow().names:
+                try:
+                    table.alter.add_columns(Field("cut", PrimitiveType("boolean"), nullable=True))
+                except DeltaError:
+                    if "cut" not in DeltaTable(str(self.events_path)).schema().to_arrow().names:
+                        raise
+        temporary = marker.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"schema_version": SCHEMA_VERSION}) + "\n")
+        temporary.replace(marker)
 
     def committed_offset(self, source_id: str) -> int:
         """The byte offset of the source's last committed events (-1: none), read fresh."""
