@@ -107,11 +107,11 @@ def test_registered_domain_never_touches_the_network(monkeypatch: pytest.MonkeyP
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("tldextract tried to open a socket")
 
-    assert hosts._EXTRACT.suffix_list_urls == ()
+    assert hosts._extract().suffix_list_urls == ()
     monkeypatch.setattr(socket, "socket", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
     # Drop the loaded suffix list so it is loaded again with sockets blocked.
-    monkeypatch.setattr(hosts._EXTRACT, "_extractor", None)
+    monkeypatch.setattr(hosts._extract(), "_extractor", None)
     assert registered_domain("a.b.example.co.uk") == "example.co.uk"
 
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from shadowscan.enrich import hosts
 from shadowscan.enrich.suffixes import PublicSuffixes
 
-SUFFIXES = PublicSuffixes(hosts._EXTRACT)
-RULES = sorted(hosts._EXTRACT.tlds)
+SUFFIXES = PublicSuffixes(hosts._extract())
+RULES = sorted(hosts._extract().tlds)
 EDGES = [
     "com", "co.uk", "a.co.uk", "b.a.co.uk", "a..com", ".com", "-.com", "_dmarc.x.com",
     "10.0.0.1", "1.2.3.4.5", "2001:db8::1", "localhost", "a.internal", "a b.com",
@@ -31,7 +31,7 @@ def _tldextract(names: list[str | None]) -> list[str | None]:
 
 
 def registered_domain_of(host: str) -> str | None:
-    return hosts._EXTRACT(host).top_domain_under_public_suffix or None
+    return hosts._extract()(host).top_domain_under_public_suffix or None
 
 
 def _check(names: list[str | None]) -> None:

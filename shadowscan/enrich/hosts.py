@@ -14,13 +14,21 @@ import functools
 
 import idna
 import polars as pl
-import tldextract
 
 from shadowscan.enrich.suffixes import PublicSuffixes
 from shadowscan.memory import detached
 
-# The bundled Public Suffix List snapshot only: these hosts are often air-gapped.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+@functools.cache
+def _extract():
+    """tldextract over its bundled Public Suffix List snapshot only (these hosts are often
+    air-gapped: no network, ever), imported on first use:
+    its imports (requests among them) cost 0.3 s that `--version` and `rules explain`
+    never need."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
 
 #: Hosts kept between chunks (the most frequent): a few megabytes whatever the run.
 CACHE_HOSTS = 20_000
@@ -86,13 +94,13 @@ def registered_domain(host: str, *, private: bool = False) -> str | None:
     suffixes, so each app on a shared platform is its own domain
     (`myapp.vercel.app`, not `vercel.app`).
     """
-    parts = _EXTRACT(host, include_psl_private_domains=private)
+    parts = _extract()(host, include_psl_private_domains=private)
     return parts.top_domain_under_public_suffix or None
 
 
 @functools.cache
 def _suffixes() -> PublicSuffixes:
-    return PublicSuffixes(_EXTRACT)  # loaded on first use: commands that match nothing skip it
+    return PublicSuffixes(_extract())  # loaded on first use: commands that match nothing skip it
 
 
 class HostTable:

@@ -11,8 +11,12 @@ punycode labels, the list's wildcard and exception rules) go to tldextract.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
-import tldextract
+
+if TYPE_CHECKING:
+    import tldextract
 
 #: Plain host names: letters, digits, hyphen, underscore, dots; no punycode label.
 _DECIDABLE = r"^[a-z0-9_.-]+$"
