@@ -111,3 +111,18 @@ def test_an_unexpected_failure_is_one_line_that_says_it_is_a_bug(monkeypatch):
     monkeypatch.setattr(sys, "argv", ["shadowscan", "formats", "--traceback"])
     with pytest.raises(RuntimeError):
         run(cli, Console(file=io.StringIO()))
+
+
+@pytest.mark.parametrize(
+    ("argv", "status"),
+    [
+        (["shadowscan"], Exit.USAGE),
+        (["shadowscan", "no-such-command"], Exit.USAGE),
+        (["shadowscan", "report", "--no-such-option"], Exit.USAGE),
+        (["shadowscan", "export", "--format", "xml"], Exit.USAGE),
+        (["shadowscan", "report", "--store", "/nonexistent/store"], Exit.ERROR),
+    ],
+)
+def test_a_command_line_click_cannot_read_exits_2_other_mistakes_1(monkeypatch, argv, status):
+    monkeypatch.setattr(sys, "argv", argv)
+    assert run(cli, Console(file=io.StringIO())) == status

@@ -55,7 +55,8 @@ class ErrorBoundaryGroup(click.Group):
 def run(cli: click.Group, console: Console) -> int:
     """Run the CLI; `--traceback` (anywhere) lets unexpected errors through for debugging.
 
-    Usage errors exit with 1 like every other error a user can cause.
+    A command line click cannot read (an unknown command or option, a bad value)
+    exits 2, as the shell convention has it; every other error a user can cause, 1.
     """
     debug = "--traceback" in sys.argv
     args = [a for a in sys.argv[1:] if a != "--traceback"]
@@ -64,9 +65,9 @@ def run(cli: click.Group, console: Console) -> int:
     except click.exceptions.Abort:
         console.print("aborted")
         return Exit.INTERRUPTED
-    except click.exceptions.NoArgsIsHelpError as exc:  # `shadowscan` alone: help, and 2
+    except click.UsageError as exc:  # `shadowscan` alone prints its help: 2 too
         exc.show()
-        return exc.exit_code
+        return Exit.USAGE
     except click.ClickException as exc:
         exc.show()
         return Exit.ERROR
