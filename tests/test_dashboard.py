@@ -363,3 +363,21 @@ def test_the_filter_narrows_demand_and_champions_too(org_store):
     assert set(apply(report, View(text="")).decisions.demand["service_id"]) == set(
         report.decisions.demand["service_id"]
     )
+
+
+def test_each_service_sparkline_draws_the_json_reports_daily_users(org_store):
+    from shadowscan.dashboard.panels import service_sparklines, sparkline
+
+    expected = report_json(org_store)
+    axis = [row["start"] for row in expected["trend"]["daily"]][-30:]
+    users: dict[str, dict[str, int]] = {}
+    for row in expected["trend"]["daily_by_service"]:
+        users.setdefault(row["service_id"], {})[row["start"]] = row["ai_users"]
+    catalogue, policy = rules_and_policy(CONFIG)
+    report = DashboardSource(open_store(org_store), catalogue, policy).report(TimeRange("default"))
+    drawn = service_sparklines(report)
+    assert set(drawn) == set(users) and "chatgpt" in drawn
+    for service, per_day in users.items():
+        assert drawn[service] == sparkline([per_day.get(day, 0) for day in axis])
+    for service in expected["services"]:  # a day's users of one service are at most its users
+        assert max(users[service["service_id"]].values()) <= service["users"]

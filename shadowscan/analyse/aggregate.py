@@ -80,6 +80,8 @@ class Report:
     #: start, ai_users, shadow_users, events: per day and per week
     daily: pl.DataFrame
     weekly: pl.DataFrame
+    #: service_id, start (a day), ai_users: each service's daily users
+    daily_by_service: pl.DataFrame
     events_in_period: int
     ai_events: int
     #: AI use outside the period: events before and after it, the first and last time
@@ -158,6 +160,7 @@ def build_report(
         seats=seat_table,
         daily=gap.trend(events, "1d"),
         weekly=gap.trend(events, "1w"),
+        daily_by_service=gap.service_trend(events),
         events_in_period=counts[0],
         ai_events=events.height,
         outside=use_outside,

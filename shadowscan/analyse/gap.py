@@ -385,3 +385,13 @@ def trend(events: pl.DataFrame, every: str) -> pl.DataFrame:
         )
         .sort("start")
     )
+
+
+def service_trend(events: pl.DataFrame) -> pl.DataFrame:
+    """AI users of each service per day: the services' own sparklines."""
+    use = use_only(events).with_columns(pl.col("ts").dt.date().alias("start"))
+    return (
+        use.group_by("service_id", "start")
+        .agg(pl.col("identity").n_unique().alias("ai_users"))
+        .sort("service_id", "start")
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import polars as pl
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
@@ -30,6 +31,7 @@ SERVICE_COLUMNS = (
     ("Shadow", "shadow_users", True),
     ("Events", "events", True),
     ("Uploaded", "bytes_out", True),
+    ("Daily users", "daily", False),
 )
 #: Below this width the services table drops category and sanctioned.
 NARROW = 100
@@ -84,22 +86,43 @@ def gap_panel(report: Report, width: int) -> Panel:
     return Panel(Group(grid, extra, trend, sentence), title=Text(title), title_align="left")
 
 
+def service_sparklines(report: Report, days: int = 30) -> dict[str, str]:
+    """Each service's daily users over the report's days with AI use (the last `days`),
+    a day without its use drawn as zero: the same x-axis for every service."""
+    axis = report.daily.select("start").tail(days)
+    if not axis.height:
+        return {}
+    ids = report.daily_by_service.select("service_id").unique()
+    grid = (
+        ids.join(axis, how="cross")
+        .join(report.daily_by_service, on=["service_id", "start"], how="left")
+        .with_columns(pl.col("ai_users").fill_null(0))
+        .sort("service_id", "start")
+        .group_by("service_id", maintain_order=True)
+        .agg("ai_users")
+    )
+    return {r["service_id"]: sparkline(r["ai_users"]) for r in grid.iter_rows(named=True)}
+
+
 def services_cells(report: Report, width: int) -> tuple[list[tuple], list[tuple[str, list]]]:
     """The services table's columns (of `SERVICE_COLUMNS`) and rows (service_id, cells).
 
     A narrow screen leaves out category and sanctioned; a report where no
     event logged an upload size leaves out the upload column.
     """
-    narrow_drop = () if width >= NARROW else ("category", "sanctioned")
+    narrow_drop = () if width >= NARROW else ("category", "sanctioned", "daily")
     columns = [c for c in SERVICE_COLUMNS if c[1] not in narrow_drop]
+    daily = service_sparklines(report)
     if not report.services["has_bytes_out"].any():
         columns = [c for c in columns if c[1] != "bytes_out"]
     rows = []
     for r in report.services.iter_rows(named=True):
         cells = []
         for _, name, right in columns:
-            value = r[name]
-            if name == "sanctioned":
+            value = r.get(name)
+            if name == "daily":
+                value = daily.get(r["service_id"], "")
+            elif name == "sanctioned":
                 value = "yes" if value else "no"
             elif name == "bytes_out":
                 value = terminal.human_bytes(value) if r["has_bytes_out"] else "-"

@@ -83,6 +83,7 @@ def apply(report: Report, view: View) -> Report:
         ),
         new_services=report.new_services.filter(_names(text, "service_id", "name", "category")),
         seats=report.seats.filter(pl.col("service_id").is_in(ids) | _names(text, "service_id")),
+        daily_by_service=report.daily_by_service.filter(pl.col("service_id").is_in(ids)),
         decisions=replace(
             report.decisions,
             demand=report.decisions.demand.filter(_names(text, "service_id", "name")),

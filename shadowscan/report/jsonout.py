@@ -77,7 +77,11 @@ def to_json(report: Report) -> str:
         ),
         "new_services": records(report.new_services.select("service_id", "name", "first_seen")),
         "seats": records(report.seats),
-        "trend": {"daily": records(report.daily), "weekly": records(report.weekly)},
+        "trend": {
+            "daily": records(report.daily),
+            "weekly": records(report.weekly),
+            "daily_by_service": records(report.daily_by_service),
+        },
         **decisions_doc(report.decisions),
         "notes": report.notes,
     }

@@ -25,6 +25,7 @@ def flat_tables(report: Report) -> dict[str, pl.DataFrame]:
         "new_services": report.new_services.select("service_id", "name", "category", "first_seen"),
         "daily": report.daily,
         "weekly": report.weekly,
+        "daily_by_service": report.daily_by_service,
         **decision_tables(report),
     }
     return {name: _flat(frame) for name, frame in tables.items()}
