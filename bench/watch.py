@@ -80,13 +80,28 @@ def main() -> None:
     while committed(store) < written and time.monotonic() < deadline:
         time.sleep(0.5)
     final = (written - committed(store)) / RATE
-    watch.send_signal(signal.SIGTERM)
-    _, _, usage = os.wait4(watch.pid, 0)
     print(
         f"watch at {RATE:,} lines/s for {seconds} s ({written:,} lines): worst lag "
-        f"{worst:.1f} s ({worst / INTERVAL:.1f} intervals), behind at the end "
-        f"{final:.1f} s, peak RSS {usage.ru_maxrss / 1024:,.0f} MB"
+        f"{worst:.1f} s ({worst / INTERVAL:.1f} intervals), behind at the end {final:.1f} s",
+        end="",
+        flush=True,
     )
+    watch.send_signal(signal.SIGTERM)
+    usage = _reap(watch.pid, timeout=60)
+    print(f", peak RSS {usage.ru_maxrss / 1024:,.0f} MB" if usage else ": watch ignored SIGTERM")
+
+
+def _reap(pid: int, timeout: float):
+    """The resource usage of `pid` once it exits; None (after SIGKILL) past `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, _, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return usage
+        time.sleep(0.2)
+    os.kill(pid, signal.SIGKILL)
+    os.wait4(pid, 0)
+    return None
 
 
 if __name__ == "__main__":
