@@ -16,7 +16,7 @@ from shadowscan.formats.fields import (
     verdict,
     with_url_parts,
 )
-from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_syslog_time
 from shadowscan.schema import UTC_MICROS
 
 _HEADER_FIELDS = ("vendor", "product", "device_version", "class_id", "event_name", "severity")
@@ -100,7 +100,8 @@ class CefEvents(LogFormat):
             _labelled_host(ext, frame).alias("label_host"),
         )
         keep = _cef_keep()
-        return _cef_events(raw.filter(keep), ctx).collect()
+        raw = with_syslog_time(raw.filter(keep), pl.col("syslog_time"), ctx, "syslog_ts")
+        return _cef_events(raw, ctx).collect()
 
 
 def _bare_header(line: str) -> bool:
@@ -189,7 +190,7 @@ def _cef_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         *(epoch_any(c(k)) for k in ("FTNTFGTeventtime", "FortinetFortiGateeventtime",
                                     "ad.eventtime", "eventtime")),
         _cef_time(c("end"), c("dtz"), ctx), _cef_time(c("start"), c("dtz"), ctx),
-        syslog_time(c("syslog_time"), ctx),
+        c("syslog_ts"),
     )  # fmt: skip
     out = raw.select(
         "source_line",
@@ -286,6 +287,7 @@ class LeefEvents(LogFormat):
             pl.col("version").is_not_null().alias("valid"),
             *(_cef_value(pl.col("ext"), key).alias(key) for key in _LEEF_KEYS),
         )
+        raw = with_syslog_time(raw, pl.col("syslog_time"), ctx, "syslog_ts")
         return _leef_events(raw, ctx).collect()
 
 
@@ -318,9 +320,7 @@ def _leef_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     url_host, url_path = pl.col("__u1_authority"), pl.col("__u1_path")
     host = pl.coalesce(c("dhost"), c("dstHostName"), c("hostname"), c("host"), url_host)
     method = pl.coalesce(c("method"), c("reqmethod"), c("requestMethod")).str.to_uppercase()
-    stamp = pl.coalesce(
-        _cef_time(c("devTime"), pl.lit(None, pl.String), ctx), syslog_time(c("syslog_time"), ctx)
-    )
+    stamp = pl.coalesce(_cef_time(c("devTime"), pl.lit(None, pl.String), ctx), c("syslog_ts"))
     out = raw.select(
         "source_line",
         stamp.cast(UTC_MICROS).alias("ts"),

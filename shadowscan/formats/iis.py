@@ -9,7 +9,7 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
 from shadowscan.formats.fields import dash_null, to_int, with_url_parts
-from shadowscan.formats.syslog import local_time, strip_syslog
+from shadowscan.formats.syslog import local_time, strip_syslog, with_first_time
 
 _FIELDS = (
     "client_ip", "user", "date", "time", "service", "server_name", "server_ip", "time_taken",
@@ -79,16 +79,17 @@ class IisNative(LogFormat):
             )
             .with_columns(pl.concat_str("date", "time", separator=" ").alias("stamp"))
         )
-        return _events(per_unique(raw, "stamp", _timestamp(pl.col("stamp"), ctx), "ts")).collect()
+        return _events(per_unique(raw, "stamp", lambda t: _with_time(t, ctx))).collect()
 
 
-def _timestamp(stamp: pl.Expr, ctx: ParseContext) -> pl.Expr:
-    """`12/1/2025 7:05:09` or IIS 5's `03/20/01 7:55:20` (month first), in `--timezone`."""
-    naive = pl.coalesce(
-        stamp.str.to_datetime(fmt, time_unit="us", strict=False)
+def _with_time(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    """`rows` with `ts`: `stamp`, IIS 5's `03/20/01 7:55:20` or `12/1/2025 7:05:09`
+    (month first), in `--timezone`."""
+    readers = [
+        lambda t, fmt=fmt: local_time(t.str.to_datetime(fmt, time_unit="us", strict=False), ctx)
         for fmt in ("%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S")
-    )
-    return local_time(naive, ctx)
+    ]
+    return with_first_time(rows, pl.col("stamp"), readers, "ts")
 
 
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:

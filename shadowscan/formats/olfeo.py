@@ -68,7 +68,9 @@ class OlfeoAccess(LogFormat):
             fields = pl.col(source).str.splitn(separator, n).struct.rename_fields(list(names))
             rows = rows.with_columns(fields.alias("_f")).unnest("_f")
         naive = pl.col("time").str.to_datetime("%d/%m/%Y %H:%M:%S", time_unit="us", strict=False)
-        return _events(per_unique(rows, "time", local_time(naive, ctx), "ts")).collect()
+        ts = local_time(naive, ctx).alias("ts")
+        rows = per_unique(rows, "time", lambda t: t.with_columns(ts))
+        return _events(rows).collect()
 
 
 def _pieces(rows: pl.LazyFrame) -> pl.LazyFrame:

@@ -8,7 +8,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, to_int, unquote, value, verdict
-from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_syslog_time
 
 #: Keys read from a line; every other key is ignored. SFOS up to v19 writes `user_name`,
 #: `sent_bytes`, `recv_bytes`, `status_code`; v19.5+ (`log_version=1`, `timestamp=`) writes
@@ -110,6 +110,7 @@ class SophosFirewall(LogFormat):
         )
         kind = _kind()
         typed = raw.with_columns(kind.alias("kind")).filter(kind.is_not_null())
+        typed = with_syslog_time(typed, pl.col("syslog_time"), ctx, "syslog_ts")
         return _events(typed, ctx).collect()
 
 
@@ -160,7 +161,7 @@ def _time(ctx: ParseContext) -> pl.Expr:
         iso_time(c("timestamp"), ctx),
         dated.dt.convert_time_zone("UTC"),
         local_time(utm, ctx),
-        syslog_time(c("syslog_time"), ctx),
+        c("syslog_ts"),
     )
 
 

@@ -32,8 +32,8 @@ COSTLY = re.compile(
 #: The repeats left are the year-less syslog time (`yearless` parses a time once per
 #: candidate year), time-zone and time fallbacks and per-column splits.
 REPEATING = {
-    "ecs-json", "umbrella-dns", "netskope", "umbrella-proxy", "w3c", "iis",
-    "cef", "leef", "panos", "fortigate", "sophos", "infoblox", "bind", "unbound", "dnsmasq",
+    "ecs-json", "umbrella-dns", "netskope", "umbrella-proxy", "w3c",
+    "panos", "sophos", "infoblox", "bind", "dnsmasq",
 }  # fmt: skip
 
 
