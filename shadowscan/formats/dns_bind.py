@@ -14,7 +14,12 @@ from shadowscan.formats.dns_servers import (
     with_rejects,
 )
 from shadowscan.formats.fields import rcode_number
-from shadowscan.formats.syslog import local_time, unwrap, with_first_time, with_syslog_time
+from shadowscan.formats.syslog import (
+    local_time,
+    with_first_time,
+    with_syslog_time,
+    with_unwrapped,
+)
 
 #: BIND's `print-time` stamps: `local` (the default) and ISO 8601 (local, or UTC with `Z`).
 _STAMP = (
@@ -149,7 +154,7 @@ def _messages(chunk: pl.DataFrame) -> pl.LazyFrame:
     return (
         chunk.lazy()
         .select("source_line", clean_line().alias("line"))
-        .with_columns(unwrap(line).alias("u"))
+        .pipe(with_unwrapped, line, "u")
         .with_columns(
             pl.when(u("host") == "client").then(iso_first).otherwise(u("msg")).alias("body"),
             u("time").alias("header"),

@@ -17,7 +17,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_seconds, rcode_number
-from shadowscan.formats.syslog import strip_syslog, unwrap, with_syslog_time
+from shadowscan.formats.syslog import strip_syslog, with_syslog_time, with_unwrapped
 
 #: Policy words (BIND/Unbound/Infoblox RPZ actions, Unbound local-zone types) → action.
 #: Words not listed (`static`, `redirect`: local data that may or may not block) are unknown.
@@ -160,7 +160,7 @@ class DnsmasqQuery(LogFormat):
             chunk.lazy()
             .with_row_index("i")
             .with_columns(clean_line())
-            .with_columns(unwrap(pl.col("line")).alias("u"))
+            .pipe(with_unwrapped, pl.col("line"), "u")
             .with_columns(msg.alias("msg"))
             .collect()  # once: queries, outcomes and foreign lines all start from it
             .lazy()

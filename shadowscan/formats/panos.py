@@ -9,7 +9,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import dash_null, to_int, verdict, with_url_parts
-from shadowscan.formats.syslog import iso_time, local_time, strip_syslog
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_first_time
 
 #: `FUTURE_USE,Receive Time,Serial Number,Type,…` — how every PAN-OS record starts.
 _RECORD = (
@@ -119,13 +119,19 @@ def _unquoted(value: pl.Expr) -> pl.Expr:
     return pl.when(value != "").then(value)
 
 
-def _time(ctx: ParseContext) -> pl.Expr:
-    """High-resolution time (with offset), else Generated or Receive Time in `--timezone`."""
-    stamps = []
+def _with_time(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    """`typed` with `ts`: the high-resolution time (with offset), else Generated, else
+    Receive Time in `--timezone`; each fallback read only on the rows still without one."""
+    readers = [
+        lambda t, f=f: local_time(t.str.to_datetime(f, strict=False), ctx) for f in _TIME_FORMATS
+    ]
+    typed = typed.with_columns(pl.col("record").str.extract(_HIGH_RES).alias("ts"))
+    typed = typed.with_columns(iso_time(pl.col("ts"), ctx).alias("ts"))
     for name in ("generated", "received"):
-        naive = pl.coalesce(pl.col(name).str.to_datetime(f, strict=False) for f in _TIME_FORMATS)
-        stamps.append(local_time(naive, ctx))
-    return pl.coalesce(iso_time(pl.col("record").str.extract(_HIGH_RES), ctx), *stamps)
+        missing = pl.when(pl.col("ts").is_null()).then(pl.col(name))
+        typed = with_first_time(typed, missing, readers, "fallback_ts")
+        typed = typed.with_columns(pl.coalesce("ts", "fallback_ts").alias("ts"))
+    return typed.drop("fallback_ts")
 
 
 #: The CSV fields read, by position.
@@ -168,9 +174,9 @@ def _events(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     typed = with_url_parts(typed, dash_null(c("url")), "__u0_authority", "__u0_path")  # split once
     url_host, url_path = pl.col("__u0_authority"), pl.col("__u0_path")
     user = c("src_user")
-    out = typed.select(
+    out = _with_time(typed, ctx).select(
         "source_line",
-        _time(ctx).alias("ts"),
+        "ts",
         pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),
         c("src").alias("client_ip"),
         # PAN-OS writes the X-Forwarded-For address there when it maps no user.

@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int, unquote, value, verdict
+from shadowscan.formats.fields import to_int, unquote, value, verdict, with_url_parts
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_syslog_time
 
 #: Keys read from a line; every other key is ignored. SFOS up to v19 writes `user_name`,
@@ -132,30 +132,32 @@ def _kind() -> pl.Expr:
     )  # fmt: skip
 
 
-def _zone() -> pl.Expr:
-    """`timezone` as a `+hhmm` offset: a known abbreviation or an offset (`+11`, `+05:30`,
-    `UTC-3`); null when unknown or ambiguous."""
+def _with_zone(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """`raw` with `zone`: `timezone` as a `+hhmm` offset, a known abbreviation or an offset
+    (`+11`, `+05:30`, `UTC-3`); null when unknown or ambiguous. Parsed once a line."""
     text = pl.col("timezone").str.strip_chars()
     named = text.str.to_uppercase().replace_strict(_ZONES, default=None, return_dtype=pl.String)
     offset = text.str.extract_groups(r"^(?i:UTC|GMT)?([+-])(\d{1,2})(?::?(\d\d))?$")
+    groups = pl.col("zone").struct
     numeric = pl.concat_str(
-        offset.struct.field("1"),
-        offset.struct.field("2").str.zfill(2),
-        offset.struct.field("3").fill_null("00"),
+        groups.field("1"), groups.field("2").str.zfill(2), groups.field("3").fill_null("00")
     )
-    return pl.coalesce(named, numeric)
+    return raw.with_columns(named.alias("named_zone"), offset.alias("zone")).with_columns(
+        pl.coalesce("named_zone", numeric).alias("zone")
+    )
 
 
 def _time(ctx: ParseContext) -> pl.Expr:
     """`timestamp` with its offset, else `date time` at `timezone` (without a known zone, in
-    `--timezone`), else a UTM prefix or a relay's syslog header time."""
+    `--timezone`), else a UTM prefix or a relay's syslog header time. Reads the `zone`
+    column (`_with_zone`) and `syslog_ts` (`with_syslog_time`)."""
     c = pl.col
     local = pl.concat_str(c("date"), c("time"), separator=" ")
-    zoned = pl.concat_str(local, _zone(), separator=" ").str.to_datetime(
+    zoned = pl.concat_str(local, c("zone"), separator=" ").str.to_datetime(
         "%Y-%m-%d %H:%M:%S %z", time_unit="us", strict=False
     )
     naive = local.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
-    dated = pl.when(_zone().is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
+    dated = pl.when(c("zone").is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
     utm = c("utm_time").str.to_datetime("%Y:%m:%d-%H:%M:%S", time_unit="us", strict=False)
     return pl.coalesce(
         iso_time(c("timestamp"), ctx),
@@ -180,7 +182,8 @@ def _action() -> pl.Expr:
 def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     http, tls = c("kind") == "http", c("kind") == "tls"
-    url_host, url_path = split_url(c("url"))
+    raw = with_url_parts(_with_zone(raw), c("url"))  # each once
+    url_host, url_path = c("url_authority"), c("url_path")
     host = pl.when(http).then(pl.coalesce(c("domain"), url_host)).when(tls).then(c("sni"))
     method = c("method").str.to_uppercase()
     status = to_int(

@@ -77,9 +77,24 @@ def unwrap(line: pl.Expr) -> pl.Expr:
     `prog`; a line with no recognised header is its own `msg`, with null header fields.
 
     Host and program are captured from the header alone, sliced off the line first:
-    capturing on the whole line would cost more than the whole parse.
+    capturing on the whole line would cost more than the whole parse. This cuts the
+    header more than once: in a lazy plan, prefer `with_unwrapped`, which cuts it once.
     """
-    msg = _without_header(line)
+    return _unwrapped(line, _without_header(line))
+
+
+def with_unwrapped(frame: pl.LazyFrame, line: pl.Expr, name: str) -> pl.LazyFrame:
+    """`frame` with column `name`: `unwrap`'s struct of `line`, the header cut once."""
+    msg = f"{name}__msg"
+    return (
+        frame.with_columns(_without_header(line).alias(msg))
+        .with_columns(_unwrapped(line, pl.col(msg)).alias(name))
+        .drop(msg)
+    )
+
+
+def _unwrapped(line: pl.Expr, msg: pl.Expr) -> pl.Expr:
+    """`unwrap`'s struct, given `msg`, the line without its header."""
     head = line.str.head(line.str.len_chars() - msg.str.len_chars())
     parts = head.str.extract_groups(HEADER).struct
     return pl.struct(

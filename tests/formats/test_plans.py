@@ -29,12 +29,8 @@ COSTLY = re.compile(
     r"replace_all|strptime|json_decode|json_path_match|count_matches|find)\("
 )
 #: Parsers that still repeat work (issue 13): each should leave this list, never join it.
-#: The repeats left are the year-less syslog time (`yearless` parses a time once per
-#: candidate year), time-zone and time fallbacks and per-column splits.
-REPEATING = {
-    "ecs-json", "umbrella-dns", "netskope", "umbrella-proxy", "w3c",
-    "panos", "sophos", "infoblox", "bind", "dnsmasq",
-}  # fmt: skip
+#: The repeats left are time fallbacks and per-column splits.
+REPEATING = {"ecs-json", "umbrella-dns", "netskope", "umbrella-proxy", "w3c"}
 
 
 def _receiver_start(text: str, end: int) -> int:
