@@ -30,7 +30,7 @@ COSTLY = re.compile(
 )
 #: Parsers that still repeat work (issue 13): each should leave this list, never join it.
 #: The repeats left are time fallbacks and per-column splits.
-REPEATING = {"ecs-json", "w3c"}
+REPEATING = {"ecs-json"}
 
 
 def _receiver_start(text: str, end: int) -> int:
