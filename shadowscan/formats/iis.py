@@ -8,7 +8,8 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
-from shadowscan.formats.fields import dash_null, to_int, with_url_parts
+from shadowscan.formats.fields import dash_null
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, strip_syslog, with_first_time
 
 _FIELDS = (
@@ -95,39 +96,35 @@ def _with_time(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     target = c("target")
-    raw = with_url_parts(raw, target, "__u0_authority", "__u0_path")  # split once
-    authority, path = pl.col("__u0_authority"), pl.col("__u0_path")
     absolute = target.str.contains("://", literal=True)
     tunnel = (c("method") == "CONNECT") & ~target.str.starts_with("/")
     proxied = absolute | tunnel
-    query = dash_null(c("parameters"))
+    query, path = dash_null(c("parameters")), c("url_path")
     url_path = (
         pl.when(query.is_null()).then(path).otherwise(pl.concat_str(path, pl.lit("?"), query))
     )
-    out = raw.select(
-        "source_line",
-        "ts",
-        pl.lit("http").alias("event_kind"),
-        dash_null(c("client_ip")).alias("client_ip"),
-        _user(c("user")).alias("user_raw"),
-        pl.when(proxied).then(authority).otherwise(dash_null(c("server_name"))).alias("host_raw"),
-        "method",
-        pl.when(~tunnel).then(url_path).alias("url_path"),
-        to_int(c("status"), pl.Int32).alias("status"),
-        _action(c("win32_status"), proxied).alias("action"),
-        to_int(c("client_bytes")).alias("bytes_out"),
-        to_int(c("server_bytes")).alias("bytes_in"),
-        "closed",
-        (c("parameters").is_not_null() & target.str.contains(r"^\S+$")).alias("complete"),
+    complete = c("parameters").is_not_null() & target.str.contains(r"^\S+$")
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": pl.lit("http"),
+            "client_ip": dash_null(c("client_ip")),
+            "user_raw": _user(c("user")),
+            "host_raw": pl.when(proxied)
+            .then(c("url_authority"))
+            .otherwise(dash_null(c("server_name"))),
+            "method": c("method"),
+            "url_path": pl.when(~tunnel).then(url_path),
+            "status": c("status"),
+            "action": _action(c("win32_status"), proxied),
+            "bytes_out": c("client_bytes"),
+            "bytes_in": c("server_bytes"),
+        },
+        required=("ts", "status", "host_raw"),
+        also=c("closed") & complete,
+        url=target,
     )
-    ok = (
-        c("closed")
-        & c("complete")
-        & c("ts").is_not_null()
-        & c("status").is_not_null()
-        & c("host_raw").is_not_null()
-    )
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("closed", "complete")
+    return project(raw, projection)
 
 
 def _user(user: pl.Expr) -> pl.Expr:
