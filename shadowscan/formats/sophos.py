@@ -7,7 +7,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import to_int, unquote, value, verdict, with_url_parts
+from shadowscan.formats.fields import to_int, unquote, value, verdict
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_syslog_time
 
 #: Keys read from a line; every other key is ignored. SFOS up to v19 writes `user_name`,
@@ -182,34 +183,34 @@ def _action() -> pl.Expr:
 def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     http, tls = c("kind") == "http", c("kind") == "tls"
-    raw = with_url_parts(_with_zone(raw), c("url"))  # each once
-    url_host, url_path = c("url_authority"), c("url_path")
-    host = pl.when(http).then(pl.coalesce(c("domain"), url_host)).when(tls).then(c("sni"))
+    host = pl.when(http).then(pl.coalesce(c("domain"), c("url_authority"))).when(tls).then(c("sni"))
     method = c("method").str.to_uppercase()
     status = to_int(
         pl.coalesce(c("status_code"), c("httpresponsecode"), c("http_status"), c("statuscode")),
         pl.Int32,
     )
     utm_http = http & c("log_type").is_null()
-    out = raw.select(
-        "source_line",
-        _time(ctx).alias("ts"),
-        pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),
-        pl.coalesce(c("src_ip"), c("srcip")).alias("client_ip"),
-        pl.coalesce(c("user_name"), c("user")).alias("user_raw"),
-        host.alias("host_raw"),
-        to_int(pl.coalesce(c("dst_port"), c("dstport")), pl.Int32).alias("port"),
-        pl.when(http).then(method).alias("method"),
-        pl.when(http & (method.fill_null("") != "CONNECT")).then(url_path).alias("url_path"),
-        pl.when(status > 0).then(status).alias("status"),  # SFOS writes 0 for "no response"
-        _action().alias("action"),
-        to_int(pl.coalesce(c("sent_bytes"), c("bytes_sent"))).alias("bytes_out"),
-        pl.coalesce(
-            to_int(pl.coalesce(c("recv_bytes"), c("bytes_received"))),
-            pl.when(utm_http).then(to_int(c("size"))),  # UTM logs the response size only
-        ).alias("bytes_in"),
-        pl.coalesce(c("user_agent"), c("ua")).alias("user_agent"),
+    projection = Projection(
+        fields={
+            "ts": _time(ctx),
+            "event_kind": pl.when(c("kind") != "reject").then(c("kind")),
+            "client_ip": pl.coalesce(c("src_ip"), c("srcip")),
+            "user_raw": pl.coalesce(c("user_name"), c("user")),
+            "host_raw": host,
+            "port": pl.coalesce(c("dst_port"), c("dstport")),
+            "method": pl.when(http).then(method),
+            "url_path": pl.when(http & (method.fill_null("") != "CONNECT")).then(c("url_path")),
+            "status": pl.when(status > 0).then(status),  # SFOS writes 0 for "no response"
+            "action": _action(),
+            "bytes_out": pl.coalesce(c("sent_bytes"), c("bytes_sent")),
+            "bytes_in": pl.coalesce(
+                to_int(pl.coalesce(c("recv_bytes"), c("bytes_received"))),
+                pl.when(utm_http).then(to_int(c("size"))),  # UTM logs the response size only
+            ),
+            "user_agent": pl.coalesce(c("user_agent"), c("ua")),
+        },
+        required=("event_kind", "ts"),
+        any_of=("client_ip", "user_raw"),  # someone
+        url=c("url"),
     )
-    who = c("client_ip").is_not_null() | c("user_raw").is_not_null()
-    ok = c("event_kind").is_not_null() & c("ts").is_not_null() & who
-    return out.with_columns(ok.alias("ok"))
+    return project(_with_zone(raw), projection)
