@@ -28,6 +28,8 @@ COSTLY = re.compile(
     r"\.str\.(splitn|split_exact|split|extract|extract_groups|extract_all|replace|"
     r"replace_all|strptime|json_decode|json_path_match|count_matches|find)\("
 )
+
+
 def _receiver_start(text: str, end: int) -> int:
     """Where the expression whose method call starts at `end` begins (walking back over
     balanced brackets and quoted strings, to a separator at depth 0)."""
