@@ -12,11 +12,10 @@ from shadowscan.formats.fields import (
     epoch_any,
     kv,
     mark_keys,
-    to_int,
     verdict,
-    with_url_parts,
 )
-from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time
+from shadowscan.formats.projection import Projection, project
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_syslog_time
 from shadowscan.schema import UTC_MICROS
 
 _HEADER_FIELDS = ("vendor", "product", "device_version", "class_id", "event_name", "severity")
@@ -100,7 +99,8 @@ class CefEvents(LogFormat):
             _labelled_host(ext, frame).alias("label_host"),
         )
         keep = _cef_keep()
-        return _cef_events(raw.filter(keep), ctx).collect()
+        raw = with_syslog_time(raw.filter(keep), pl.col("syslog_time"), ctx, "syslog_ts")
+        return _cef_events(raw, ctx).collect()
 
 
 def _bare_header(line: str) -> bool:
@@ -177,8 +177,7 @@ def _cef_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     qname = pl.coalesce(c("FTNTFGTqname"), c("FortinetFortiGateqname"))
     dns = qname.is_not_null()
     http = c("request").is_not_null() | c("requestMethod").is_not_null()
-    raw = with_url_parts(raw, c("request"), "__u0_authority", "__u0_path")  # split once
-    url_host, url_path = pl.col("__u0_authority"), pl.col("__u0_path")
+    url_host, url_path = c("url_authority"), c("url_path")
     absolute = c("request").str.contains("://", literal=True).fill_null(False)
     host = pl.coalesce(
         c("dhost"), c("FTNTFGThostname"), c("FortinetFortiGatehostname"), c("label_host"),
@@ -189,42 +188,39 @@ def _cef_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         *(epoch_any(c(k)) for k in ("FTNTFGTeventtime", "FortinetFortiGateeventtime",
                                     "ad.eventtime", "eventtime")),
         _cef_time(c("end"), c("dtz"), ctx), _cef_time(c("start"), c("dtz"), ctx),
-        syslog_time(c("syslog_time"), ctx),
+        c("syslog_ts"),
     )  # fmt: skip
-    out = raw.select(
-        "source_line",
-        stamp.cast(UTC_MICROS).alias("ts"),
-        pl.when(dns)
-        .then(pl.lit("dns"))
-        .when(http)
-        .then(pl.lit("http"))
-        .otherwise(pl.lit("flow"))
-        .alias("event_kind"),
-        pl.coalesce(c("src"), c("c6a2")).alias("client_ip"),
-        _suser(pl.coalesce(c("suser"), c("duser"))).alias("user_raw"),
-        pl.when(dns).then(qname).otherwise(host).alias("host_raw"),
-        pl.when(~dns).then(to_int(c("dpt"), pl.Int32)).alias("port"),
-        pl.when(dns)
-        .then(c("FTNTFGTqtype"))
-        .otherwise(c("requestMethod").str.to_uppercase())
-        .alias("method"),
-        pl.when(http & ~dns & c("requestMethod").ne_missing("CONNECT"))
-        .then(url_path)
-        .alias("url_path"),
-        verdict(c("act").fill_null("")).alias("action"),
-        to_int(c("out")).alias("bytes_out"),
-        to_int(c("in")).alias("bytes_in"),
-        c("requestClientApplication").alias("user_agent"),
-        "valid",
+    projection = Projection(
+        fields={
+            "ts": stamp.cast(UTC_MICROS),
+            "event_kind": pl.when(dns)
+            .then(pl.lit("dns"))
+            .when(http)
+            .then(pl.lit("http"))
+            .otherwise(pl.lit("flow")),
+            "client_ip": pl.coalesce(c("src"), c("c6a2")),
+            "user_raw": _suser(pl.coalesce(c("suser"), c("duser"))),
+            "host_raw": pl.when(dns).then(qname).otherwise(host),
+            "port": pl.when(~dns).then(c("dpt")),
+            "method": pl.when(dns)
+            .then(c("FTNTFGTqtype"))
+            .otherwise(c("requestMethod").str.to_uppercase()),
+            "url_path": pl.when(http & ~dns & c("requestMethod").ne_missing("CONNECT")).then(
+                url_path
+            ),
+            "action": verdict(c("act").fill_null("")),
+            "bytes_out": c("out"),
+            "bytes_in": c("in"),
+            "user_agent": c("requestClientApplication"),
+        },
+        **_NEEDS,
+        url=c("request"),
     )
-    return out.with_columns(_ok().alias("ok")).drop("valid")
+    return project(raw, projection)
 
 
-def _ok() -> pl.Expr:
-    c = pl.col
-    who = pl.any_horizontal(c(k).is_not_null() for k in ("client_ip", "user_raw", "host_raw"))
-    named = (c("event_kind") != "dns") | c("host_raw").is_not_null()
-    return (c("valid") & c("ts").is_not_null() & who & named).fill_null(False)
+#: What a CEF or LEEF event cannot lack: a readable header, a time, and someone or somewhere.
+_NEEDS = {"also": pl.col("valid"), "any_of": ("client_ip", "user_raw", "host_raw")}
 
 
 #: `LEEF:1.0|Vendor|Product|Version|EventID|attrs` or `LEEF:2.0|…|EventID|Delimiter|attrs`.
@@ -286,6 +282,7 @@ class LeefEvents(LogFormat):
             pl.col("version").is_not_null().alias("valid"),
             *(_cef_value(pl.col("ext"), key).alias(key) for key in _LEEF_KEYS),
         )
+        raw = with_syslog_time(raw, pl.col("syslog_time"), ctx, "syslog_ts")
         return _leef_events(raw, ctx).collect()
 
 
@@ -314,31 +311,28 @@ def _delimiter_char(text: str) -> str | None:
 
 def _leef_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    raw = with_url_parts(raw, c("url"), "__u1_authority", "__u1_path")  # split once
-    url_host, url_path = pl.col("__u1_authority"), pl.col("__u1_path")
-    host = pl.coalesce(c("dhost"), c("dstHostName"), c("hostname"), c("host"), url_host)
+    host = pl.coalesce(c("dhost"), c("dstHostName"), c("hostname"), c("host"), c("url_authority"))
     method = pl.coalesce(c("method"), c("reqmethod"), c("requestMethod")).str.to_uppercase()
-    stamp = pl.coalesce(
-        _cef_time(c("devTime"), pl.lit(None, pl.String), ctx), syslog_time(c("syslog_time"), ctx)
+    stamp = pl.coalesce(_cef_time(c("devTime"), pl.lit(None, pl.String), ctx), c("syslog_ts"))
+    projection = Projection(
+        fields={
+            "ts": stamp.cast(UTC_MICROS),
+            "event_kind": pl.when(c("url").is_not_null() | method.is_not_null())
+            .then(pl.lit("http"))
+            .otherwise(pl.lit("flow")),
+            "client_ip": c("src"),
+            "user_raw": c("usrName"),
+            "host_raw": host,
+            "port": c("dstPort"),
+            "method": method,
+            "url_path": pl.when(c("url").is_not_null()).then(c("url_path")),
+            "status": pl.coalesce(c("status"), c("respcode")),
+            "action": verdict(pl.coalesce(c("action"), c("act"), c("disposition")).fill_null("")),
+            "bytes_out": c("srcBytes"),
+            "bytes_in": c("dstBytes"),
+            "user_agent": pl.coalesce(c("userAgent"), c("useragent"), c("ua")),
+        },
+        **_NEEDS,
+        url=c("url"),
     )
-    out = raw.select(
-        "source_line",
-        stamp.cast(UTC_MICROS).alias("ts"),
-        pl.when(c("url").is_not_null() | method.is_not_null())
-        .then(pl.lit("http"))
-        .otherwise(pl.lit("flow"))
-        .alias("event_kind"),
-        c("src").alias("client_ip"),
-        c("usrName").alias("user_raw"),
-        host.alias("host_raw"),
-        to_int(c("dstPort"), pl.Int32).alias("port"),
-        method.alias("method"),
-        pl.when(c("url").is_not_null()).then(url_path).alias("url_path"),
-        to_int(pl.coalesce(c("status"), c("respcode")), pl.Int32).alias("status"),
-        verdict(pl.coalesce(c("action"), c("act"), c("disposition")).fill_null("")).alias("action"),
-        to_int(c("srcBytes")).alias("bytes_out"),
-        to_int(c("dstBytes")).alias("bytes_in"),
-        pl.coalesce(c("userAgent"), c("useragent"), c("ua")).alias("user_agent"),
-        "valid",
-    )
-    return out.with_columns(_ok().alias("ok")).drop("valid")
+    return project(raw, projection)

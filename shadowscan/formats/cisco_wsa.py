@@ -7,7 +7,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, epoch_seconds, to_int, with_url_parts
+from shadowscan.formats.fields import dash_null, epoch_seconds
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import strip_syslog
 
 _FIELDS = ("time", "elapsed", "client_ip", "code", "bytes", "method", "url", "user", "peer", "rest")
@@ -95,32 +96,25 @@ def _action(decision: pl.Expr, code: pl.Expr) -> pl.Expr:
 
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
-    url = c("url").str.replace(r"^tunnel://", "")
     tunnel = c("method").is_in(["CONNECT", "TCP_CONNECT"]) | c("url").str.starts_with("tunnel://")
-    code = c("code")  # split once below; fields picked from it
-    url_host, url_path = c("__url_authority"), c("__url_path")
-    raw = with_url_parts(raw, url, "__url_authority", "__url_path").with_columns(
-        c("code").str.splitn("/", 2)
+    code = c("code").struct  # split once below; fields picked from it
+    url_host = c("url_authority")
+    projection = Projection(
+        fields={
+            "ts": epoch_seconds(c("time")),
+            "event_kind": pl.lit("http"),
+            "client_ip": c("client_ip"),
+            "user_raw": dash_null(c("user").str.strip_chars('"')),
+            "host_raw": _host(url_host),
+            "port": url_host.str.extract(r":(\d+)$"),
+            "method": c("method"),
+            "url_path": pl.when(~tunnel).then(c("url_path")),
+            "status": code.field("field_1"),
+            "action": _action(c("decision"), code.field("field_0")),
+            "bytes_in": c("bytes"),
+        },
+        required=("ts", "status", "host_raw"),
+        also=c("decision").is_not_null(),
+        url=c("url").str.replace(r"^tunnel://", ""),
     )
-    out = raw.select(
-        "source_line",
-        epoch_seconds(c("time")).alias("ts"),
-        pl.lit("http").alias("event_kind"),
-        "client_ip",
-        dash_null(c("user").str.strip_chars('"')).alias("user_raw"),
-        _host(url_host).alias("host_raw"),
-        to_int(url_host.str.extract(r":(\d+)$"), pl.Int32).alias("port"),
-        "method",
-        pl.when(~tunnel).then(url_path).alias("url_path"),
-        to_int(code.struct.field("field_1"), pl.Int32).alias("status"),
-        _action(c("decision"), code.struct.field("field_0")).alias("action"),
-        to_int(c("bytes")).alias("bytes_in"),
-        "decision",
-    )
-    ok = (
-        c("ts").is_not_null()
-        & c("status").is_not_null()
-        & c("decision").is_not_null()
-        & c("host_raw").is_not_null()
-    )
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("decision")
+    return project(raw.with_columns(c("code").str.splitn("/", 2)), projection)

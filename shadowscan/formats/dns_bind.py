@@ -14,7 +14,12 @@ from shadowscan.formats.dns_servers import (
     with_rejects,
 )
 from shadowscan.formats.fields import rcode_number
-from shadowscan.formats.syslog import local_time, syslog_time, unwrap
+from shadowscan.formats.syslog import (
+    local_time,
+    with_first_time,
+    with_syslog_time,
+    with_unwrapped,
+)
 
 #: BIND's `print-time` stamps: `local` (the default) and ISO 8601 (local, or UTC with `Z`).
 _STAMP = (
@@ -91,7 +96,7 @@ class BindQuery(LogFormat):
         staged = _messages(chunk).with_columns(_kind(self.read_cef).alias("kind")).collect().lazy()
         foreign = staged.filter(pl.col("kind").is_null() & ~_from_named())
         staged = staged.filter(pl.col("kind").is_not_null())
-        staged = per_unique(staged, "header", _header_time(ctx), "header_ts")
+        staged = per_unique(staged, "header", lambda t: _with_header_time(t, ctx))
         return with_rejects(dns_events(_fields(staged, ctx)), foreign)
 
 
@@ -149,7 +154,7 @@ def _messages(chunk: pl.DataFrame) -> pl.LazyFrame:
     return (
         chunk.lazy()
         .select("source_line", clean_line().alias("line"))
-        .with_columns(unwrap(line).alias("u"))
+        .pipe(with_unwrapped, line, "u")
         .with_columns(
             pl.when(u("host") == "client").then(iso_first).otherwise(u("msg")).alias("body"),
             u("time").alias("header"),
@@ -227,9 +232,9 @@ def _fields(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         pl.col("target"),
     )
     client = pl.when(kind == "cef").then(ext.str.extract(r"(?:^| )src=(\S+)"))
-    return _cut(rows).select(
+    return _with_time(_cut(rows), ctx).select(
         "source_line",
-        _time(ctx).alias("ts"),
+        pl.coalesce("stamp_ts", "header_ts").alias("ts"),
         client.otherwise(pl.col("c").struct.field("ip")).alias("client_ip"),
         host.alias("host_raw"),
         method.alias("method"),
@@ -240,21 +245,27 @@ def _fields(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     )  # fmt: skip
 
 
-def _time(ctx: ParseContext) -> pl.Expr:
-    """BIND's own stamp when the line has one, else the syslog header's time."""
-    stamp = pl.col("stamp")
-    native = stamp.str.to_datetime("%d-%b-%Y %H:%M:%S%.f", strict=False)
-    iso_local = stamp.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-    iso_zoned = stamp.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", strict=False, time_unit="us")
-    return pl.coalesce(
-        local_time(pl.coalesce(native, iso_local), ctx),
-        iso_zoned.dt.convert_time_zone("UTC"),
-        "header_ts",
+def _with_time(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    """`rows` with `stamp_ts`: BIND's own stamp (`01-Dec-2025 10:00:00.123`, or ISO with or
+    without a zone) as UTC; the syslog header's time stands in where it is null."""
+    return with_first_time(
+        rows,
+        pl.col("stamp"),
+        [
+            lambda t: local_time(t.str.to_datetime("%d-%b-%Y %H:%M:%S%.f", strict=False), ctx),
+            lambda t: local_time(t.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False), ctx),
+            lambda t: t.str.to_datetime(
+                "%Y-%m-%dT%H:%M:%S%.f%#z", strict=False, time_unit="us"
+            ).dt.convert_time_zone("UTC"),
+        ],
+        "stamp_ts",
     )
 
 
-def _header_time(ctx: ParseContext) -> pl.Expr:
-    """The syslog header's time; a zone-less ISO time there is `print-time iso8601`: local."""
-    header = pl.col("header")
-    naive = header.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
-    return pl.coalesce(local_time(naive, ctx), syslog_time(header, ctx))
+def _with_header_time(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    """`rows` with `header_ts`, the syslog header's time; a zone-less ISO time there is
+    `print-time iso8601`: local."""
+    naive = pl.col("header").str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False)
+    return with_syslog_time(rows, pl.col("header"), ctx, "header_ts").with_columns(
+        pl.coalesce(local_time(naive, ctx), "header_ts").alias("header_ts")
+    )

@@ -11,12 +11,13 @@ query line and a policy line) yields one event per line: counts then double.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_seconds, rcode_number
-from shadowscan.formats.syslog import strip_syslog, syslog_time, unwrap
+from shadowscan.formats.syslog import strip_syslog, with_syslog_time, with_unwrapped
 
 #: Policy words (BIND/Unbound/Infoblox RPZ actions, Unbound local-zone types) → action.
 #: Words not listed (`static`, `redirect`: local data that may or may not block) are unknown.
@@ -53,13 +54,15 @@ def looks_like_ip(col: pl.Expr) -> pl.Expr:
     return col.str.contains(r"^[0-9A-Fa-f.:]+(?:%\S+)?$") & col.str.contains(r"[.:]")
 
 
-def per_unique(rows: pl.LazyFrame, key: str, value: pl.Expr, name: str) -> pl.LazyFrame:
-    """Add column `name` = `value` (an expression of `key`), computed once per distinct key.
+def per_unique(
+    rows: pl.LazyFrame, key: str, add: Callable[[pl.LazyFrame], pl.LazyFrame]
+) -> pl.LazyFrame:
+    """`rows` with the columns `add` computes from column `key`, once per distinct key.
 
     Syslog times repeat (one text per second), and reading a year-less time is
     several parses: doing it on the distinct texts is many times faster.
     """
-    table = rows.select(pl.col(key).unique()).with_columns(value.alias(name))
+    table = add(rows.select(pl.col(key).unique()))
     return rows.join(table, on=key, how="left", maintain_order="left")
 
 
@@ -157,7 +160,7 @@ class DnsmasqQuery(LogFormat):
             chunk.lazy()
             .with_row_index("i")
             .with_columns(clean_line())
-            .with_columns(unwrap(pl.col("line")).alias("u"))
+            .pipe(with_unwrapped, pl.col("line"), "u")
             .with_columns(msg.alias("msg"))
             .collect()  # once: queries, outcomes and foreign lines all start from it
             .lazy()
@@ -168,7 +171,9 @@ class DnsmasqQuery(LogFormat):
             pl.col("u").struct.field("time").alias("header"),
             pl.col("msg").str.extract_groups(_DNSMASQ_QUERY).alias("q"),
         )
-        queries = per_unique(queries, "header", syslog_time(pl.col("header"), ctx), "ts")
+        queries = per_unique(
+            queries, "header", lambda t: with_syslog_time(t, pl.col("header"), ctx, "ts")
+        )
         fields = queries.select(
             "i",
             "source_line",
@@ -273,7 +278,9 @@ class UnboundQuery(LogFormat):
             )
             .filter(looks_like_ip(pl.col("q").struct.field("client")).fill_null(False))
         )
-        staged = per_unique(staged, "header", syslog_time(pl.col("header"), ctx), "header_ts")
+        staged = per_unique(
+            staged, "header", lambda t: with_syslog_time(t, pl.col("header"), ctx, "header_ts")
+        )
         q = pl.col("q").struct.field
         msg = pl.col("p").struct.field("msg")
         epoch = pl.col("p").struct.field("pre").str.extract(r"^\[(\d+)\] ")

@@ -7,15 +7,15 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int
 from shadowscan.formats.jsonl import JsonPath, json_fields
-from shadowscan.formats.syslog import unwrapped
+from shadowscan.formats.projection import Projection, project
+from shadowscan.formats.syslog import unwrapped, with_first_time
 
 #: ECS fields read, by the name used here.
 _ECS = {
     "ts": "@timestamp", "source_ip": "source.ip", "client_ip": "client.ip",
     "user": "user.name", "url_domain": "url.domain", "url_full": "url.full",
-    "url_original": "url.original", "url_path": "url.path", "url_query": "url.query",
+    "url_original": "url.original", "url_only_path": "url.path", "url_query": "url.query",
     "dest_domain": "destination.domain", "dest_port": "destination.port",
     "dns_name": "dns.question.name", "dns_type": "dns.question.type", "dns_kind": "dns.type",
     "sni": "tls.client.server_name", "method": "http.request.method",
@@ -111,7 +111,7 @@ def _ecs_kind() -> pl.Expr:
     return (
         pl.when(has("dns_name", "dns_type")).then(pl.lit("dns"))
         .when(has("sni")).then(pl.lit("tls"))
-        .when(has("url_domain", "url_full", "url_original", "url_path", "method", "status"))
+        .when(has("url_domain", "url_full", "url_original", "url_only_path", "method", "status"))
         .then(pl.lit("http"))
         .when(has("dest_domain", "source_ip", "client_ip")).then(pl.lit("flow"))
     )  # fmt: skip
@@ -129,18 +129,24 @@ def _ecs_action(action: pl.Expr) -> pl.Expr:
     )  # fmt: skip
 
 
-def _ecs_time(text: pl.Expr) -> pl.Expr:
-    """`@timestamp` with an offset (`Z`, `+02:00`), or naive, which ECS defines as UTC."""
-    aware = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False)
-    naive = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=False)
-    return pl.coalesce(aware, naive.dt.replace_time_zone("UTC"))
+def _with_ecs_time(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """`raw` with `ts` read: `@timestamp` with an offset (`Z`, `+02:00`), else naive, which
+    ECS defines as UTC (read only where the first shape failed)."""
+    readers = [
+        lambda t: t.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", strict=False),
+        lambda t: t.str.to_datetime(
+            "%Y-%m-%dT%H:%M:%S%.f", time_unit="us", strict=False
+        ).dt.replace_time_zone("UTC"),
+    ]
+    return with_first_time(raw, pl.col("ts"), readers, "ts")
 
 
 def _ecs_host(kind: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """The host for the kind, and the URL's path and query (from the full URL, else `url.path`)."""
-    authority, full_path = split_url(pl.coalesce("url_full", "url_original"))
+    """The host for the kind, and the URL's path and query (from the full URL split by
+    `project` into `url_authority` and `url_path`, else `url.path`)."""
+    authority, full_path = pl.col("url_authority"), pl.col("url_path")
     query = (pl.lit("?") + pl.col("url_query")).fill_null("")
-    path = pl.coalesce(full_path, pl.col("url_path") + query)
+    path = pl.coalesce(full_path, pl.col("url_only_path") + query)
     host = (
         pl.when(kind == "dns").then(pl.col("dns_name"))
         .when(kind == "tls").then(pl.coalesce("sni", "dest_domain"))
@@ -172,22 +178,24 @@ def _ecs_events(raw: pl.LazyFrame) -> pl.LazyFrame:
     kind = pl.col("event_kind")
     host, path = _ecs_host(kind)
     dns = kind == "dns"
-    out = _ecs_traffic(raw).select(
-        "source_line",
-        _ecs_time(pl.col("ts")).alias("ts"),
-        "event_kind",
-        pl.coalesce("source_ip", "client_ip").alias("client_ip"),
-        pl.col("user").alias("user_raw"),
-        host.alias("host_raw"),
-        pl.when(~dns).then(to_int(pl.col("dest_port"), pl.Int32)).alias("port"),
-        pl.when(dns).then(pl.col("dns_type")).otherwise(pl.col("method")).alias("method"),
-        pl.when(kind == "http").then(path).alias("url_path"),
-        pl.when(kind == "http").then(to_int(pl.col("status"), pl.Int32)).alias("status"),
-        _ecs_action(pl.col("action")).alias("action"),
-        to_int(pl.coalesce("src_bytes", "req_bytes")).alias("bytes_out"),
-        to_int(pl.coalesce("dst_bytes", "resp_bytes")).alias("bytes_in"),
-        pl.col("ua").alias("user_agent"),
+    projection = Projection(
+        fields={
+            "ts": pl.col("ts"),
+            "event_kind": kind,
+            "client_ip": pl.coalesce("source_ip", "client_ip"),
+            "user_raw": pl.col("user"),
+            "host_raw": host,
+            "port": pl.when(~dns).then(pl.col("dest_port")),
+            "method": pl.when(dns).then(pl.col("dns_type")).otherwise(pl.col("method")),
+            "url_path": pl.when(kind == "http").then(path),
+            "status": pl.when(kind == "http").then(pl.col("status")),
+            "action": _ecs_action(pl.col("action")),
+            "bytes_out": pl.coalesce("src_bytes", "req_bytes"),
+            "bytes_in": pl.coalesce("dst_bytes", "resp_bytes"),
+            "user_agent": pl.col("ua"),
+        },
+        required=("ts", "event_kind"),
+        any_of=("client_ip", "user_raw"),  # someone
+        url=pl.coalesce("url_full", "url_original"),
     )
-    who = pl.col("client_ip").is_not_null() | pl.col("user_raw").is_not_null()
-    ok = pl.col("ts").is_not_null() & kind.is_not_null() & who
-    return out.with_columns((ok & (~dns | pl.col("host_raw").is_not_null())).alias("ok"))
+    return project(_with_ecs_time(_ecs_traffic(raw)), projection)

@@ -9,7 +9,7 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_any, unquote, value, verdict, with_url_parts
 from shadowscan.formats.projection import Projection, project
-from shadowscan.formats.syslog import local_time, strip_syslog, syslog_time
+from shadowscan.formats.syslog import local_time, strip_syslog, with_syslog_time
 
 #: Keys read from a line; every other key is ignored.
 _KEYS = (
@@ -192,8 +192,9 @@ def _time(ctx: ParseContext) -> pl.Expr:
     """`eventtime`, else `date time` at the `tz` offset (`+0100`, `UTC+2`) or, without one, in
     `--timezone`, else `timestamp` (epoch seconds), else the syslog header's time.
 
-    Needs the `zone` column from `_zone`. The fallbacks read null (no parsing work)
-    on rows that have an `eventtime`: every row of a recent FortiGate."""
+    Needs the `zone` column from `_zone` and `syslog_ts` from `with_syslog_time`. The
+    fallbacks read null (no parsing work) on rows that have an `eventtime`: every row of a
+    recent FortiGate."""
     eventtime = epoch_any(pl.col("eventtime"))
     missing = pl.col("eventtime").is_null()
     local = pl.when(missing).then(pl.concat_str(pl.col("date"), pl.col("time"), separator=" "))
@@ -207,7 +208,7 @@ def _time(ctx: ParseContext) -> pl.Expr:
         eventtime,
         dated,
         epoch_any(pl.when(missing).then(pl.col("timestamp"))),
-        syslog_time(pl.when(missing).then(pl.col("syslog_time")), ctx),
+        pl.col("syslog_ts"),
     )
 
 
@@ -246,4 +247,5 @@ def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         any_of=("client_ip", "user_raw", "host_raw"),  # someone or somewhere
         also=c("kind") != "reject",
     )
-    return project(_zone(raw), projection)
+    header_time = pl.when(c("eventtime").is_null()).then(c("syslog_time"))  # only if needed
+    return project(with_syslog_time(_zone(raw), header_time, ctx, "syslog_ts"), projection)

@@ -8,8 +8,9 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
-from shadowscan.formats.fields import dash_null, to_int, with_url_parts
-from shadowscan.formats.syslog import local_time, strip_syslog
+from shadowscan.formats.fields import dash_null
+from shadowscan.formats.projection import Projection, project
+from shadowscan.formats.syslog import local_time, strip_syslog, with_first_time
 
 _FIELDS = (
     "client_ip", "user", "date", "time", "service", "server_name", "server_ip", "time_taken",
@@ -79,54 +80,51 @@ class IisNative(LogFormat):
             )
             .with_columns(pl.concat_str("date", "time", separator=" ").alias("stamp"))
         )
-        return _events(per_unique(raw, "stamp", _timestamp(pl.col("stamp"), ctx), "ts")).collect()
+        return _events(per_unique(raw, "stamp", lambda t: _with_time(t, ctx))).collect()
 
 
-def _timestamp(stamp: pl.Expr, ctx: ParseContext) -> pl.Expr:
-    """`12/1/2025 7:05:09` or IIS 5's `03/20/01 7:55:20` (month first), in `--timezone`."""
-    naive = pl.coalesce(
-        stamp.str.to_datetime(fmt, time_unit="us", strict=False)
+def _with_time(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    """`rows` with `ts`: `stamp`, IIS 5's `03/20/01 7:55:20` or `12/1/2025 7:05:09`
+    (month first), in `--timezone`."""
+    readers = [
+        lambda t, fmt=fmt: local_time(t.str.to_datetime(fmt, time_unit="us", strict=False), ctx)
         for fmt in ("%m/%d/%y %H:%M:%S", "%m/%d/%Y %H:%M:%S")
-    )
-    return local_time(naive, ctx)
+    ]
+    return with_first_time(rows, pl.col("stamp"), readers, "ts")
 
 
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     target = c("target")
-    raw = with_url_parts(raw, target, "__u0_authority", "__u0_path")  # split once
-    authority, path = pl.col("__u0_authority"), pl.col("__u0_path")
     absolute = target.str.contains("://", literal=True)
     tunnel = (c("method") == "CONNECT") & ~target.str.starts_with("/")
     proxied = absolute | tunnel
-    query = dash_null(c("parameters"))
+    query, path = dash_null(c("parameters")), c("url_path")
     url_path = (
         pl.when(query.is_null()).then(path).otherwise(pl.concat_str(path, pl.lit("?"), query))
     )
-    out = raw.select(
-        "source_line",
-        "ts",
-        pl.lit("http").alias("event_kind"),
-        dash_null(c("client_ip")).alias("client_ip"),
-        _user(c("user")).alias("user_raw"),
-        pl.when(proxied).then(authority).otherwise(dash_null(c("server_name"))).alias("host_raw"),
-        "method",
-        pl.when(~tunnel).then(url_path).alias("url_path"),
-        to_int(c("status"), pl.Int32).alias("status"),
-        _action(c("win32_status"), proxied).alias("action"),
-        to_int(c("client_bytes")).alias("bytes_out"),
-        to_int(c("server_bytes")).alias("bytes_in"),
-        "closed",
-        (c("parameters").is_not_null() & target.str.contains(r"^\S+$")).alias("complete"),
+    complete = c("parameters").is_not_null() & target.str.contains(r"^\S+$")
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": pl.lit("http"),
+            "client_ip": dash_null(c("client_ip")),
+            "user_raw": _user(c("user")),
+            "host_raw": pl.when(proxied)
+            .then(c("url_authority"))
+            .otherwise(dash_null(c("server_name"))),
+            "method": c("method"),
+            "url_path": pl.when(~tunnel).then(url_path),
+            "status": c("status"),
+            "action": _action(c("win32_status"), proxied),
+            "bytes_out": c("client_bytes"),
+            "bytes_in": c("server_bytes"),
+        },
+        required=("ts", "status", "host_raw"),
+        also=c("closed") & complete,
+        url=target,
     )
-    ok = (
-        c("closed")
-        & c("complete")
-        & c("ts").is_not_null()
-        & c("status").is_not_null()
-        & c("host_raw").is_not_null()
-    )
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("closed", "complete")
+    return project(raw, projection)
 
 
 def _user(user: pl.Expr) -> pl.Expr:

@@ -7,7 +7,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, query_suffix, split_url, to_int, verdict
+from shadowscan.formats.fields import epoch_seconds, query_suffix, verdict
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import unwrapped
 from shadowscan.schema import UTC_MICROS
 
@@ -250,13 +251,14 @@ def _columns(seg: pl.DataFrame, fields: tuple[str, ...] | None) -> pl.LazyFrame:
     names = fields or FIELDS
     tokens = seg.lazy().select("source_line", _tokens().alias("tokens"))
 
-    def raw(name: str) -> pl.Expr:
-        if name not in names:
-            return pl.lit(None, pl.String)
-        return pl.col("tokens").list.get(names.index(name), null_on_oob=True)
-
     def value(names_for_field: tuple[str, ...]) -> pl.Expr:
-        return pl.coalesce(_clean(raw(n)) for n in names_for_field)
+        """The first of the field's names the layout has (cleaning a name it lacks would
+        clean a null once per missing name)."""
+        present = [n for n in names_for_field if n in names]
+        if not present:
+            return pl.lit(None, pl.String)
+        tokens = pl.col("tokens").list
+        return pl.coalesce(_clean(tokens.get(names.index(n), null_on_oob=True)) for n in present)
 
     count = pl.col("tokens").list.len()
     valid = (count == len(fields)) if fields else (count >= MIN_FIELDS)
@@ -286,26 +288,26 @@ def _timestamp() -> pl.Expr:
 
 def _events(seg: pl.DataFrame, fields: tuple[str, ...] | None) -> pl.LazyFrame:
     c = pl.col
-    url_host, url_path = split_url(c("url"))
     connect = c("method").eq_missing("CONNECT")
     has_query = c("path").str.contains("?", literal=True).fill_null(False)
     path = pl.when(has_query).then(c("path")).otherwise(c("path") + query_suffix(c("query")))
-    out = _columns(seg, fields).select(
-        "source_line",
-        _timestamp().alias("ts"),
-        pl.lit("http").alias("event_kind"),
-        "client_ip",
-        c("user").alias("user_raw"),
-        pl.coalesce(c("host"), url_host).alias("host_raw"),
-        to_int(c("port"), pl.Int32).alias("port"),
-        "method",
-        pl.when(~connect).then(pl.coalesce(path, url_path)).alias("url_path"),
-        to_int(c("status"), pl.Int32).alias("status"),
-        verdict(c("verdict")).alias("action"),
-        to_int(c("bytes_out")).alias("bytes_out"),
-        to_int(c("bytes_in")).alias("bytes_in"),
-        "user_agent",
-        "valid",
+    projection = Projection(
+        fields={
+            "ts": _timestamp(),
+            "event_kind": pl.lit("http"),
+            "client_ip": c("client_ip"),
+            "user_raw": c("user"),
+            "host_raw": pl.coalesce(c("host"), c("url_authority")),
+            "port": c("port"),
+            "method": c("method"),
+            "url_path": pl.when(~connect).then(pl.coalesce(path, c("url_path"))),
+            "status": c("status"),
+            "action": verdict(c("verdict")),
+            "bytes_out": c("bytes_out"),
+            "bytes_in": c("bytes_in"),
+            "user_agent": c("user_agent"),
+        },
+        also=c("valid"),
+        url=c("url"),
     )
-    ok = c("valid") & c("ts").is_not_null()
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("valid")
+    return project(_columns(seg, fields), projection)

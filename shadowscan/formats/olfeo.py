@@ -8,7 +8,8 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
-from shadowscan.formats.fields import dash_null, to_int, with_url_parts
+from shadowscan.formats.fields import dash_null, to_int
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, strip_syslog
 
 #: Fields of the pieces between the line's landmarks (` [`, `] "`, `" `), in order.
@@ -68,7 +69,9 @@ class OlfeoAccess(LogFormat):
             fields = pl.col(source).str.splitn(separator, n).struct.rename_fields(list(names))
             rows = rows.with_columns(fields.alias("_f")).unnest("_f")
         naive = pl.col("time").str.to_datetime("%d/%m/%Y %H:%M:%S", time_unit="us", strict=False)
-        return _events(per_unique(rows, "time", local_time(naive, ctx), "ts")).collect()
+        ts = local_time(naive, ctx).alias("ts")
+        rows = per_unique(rows, "time", lambda t: t.with_columns(ts))
+        return _events(rows).collect()
 
 
 def _pieces(rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -99,31 +102,28 @@ def _pieces(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
-    raw = with_url_parts(raw, c("url"), "__url_authority", "__url_path")  # split once
-    authority, path = pl.col("__url_authority"), pl.col("__url_path")
     tunnel = c("method") == "CONNECT"
-    out = raw.select(
-        "source_line",
-        "ts",
-        pl.lit("http").alias("event_kind"),
-        c("client").alias("client_ip"),
-        dash_null(c("user")).alias("user_raw"),
-        authority.alias("host_raw"),
-        "method",
-        pl.when(~tunnel).then(path).alias("url_path"),
-        to_int(c("status"), pl.Int32).alias("status"),
-        pl.lit("unknown").alias("action"),
-        "version",
-        "category_id",
-        "category",
-    )
-    ok = (
-        c("ts").is_not_null()
-        & c("host_raw").is_not_null()
-        & c("status").is_between(100, 999)
+    # The record's other fields, unused by the event, confirm that it is Olfeo's.
+    recognised = (
+        to_int(c("status"), pl.Int32).is_between(100, 999)
         & (c("version").is_null() | c("version").str.starts_with("HTTP/"))
         & to_int(c("category_id")).is_not_null()
         & (c("category").str.strip_chars() != "")
     )
-    checks = ("version", "category_id", "category")
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop(checks)
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": pl.lit("http"),
+            "client_ip": c("client"),
+            "user_raw": dash_null(c("user")),
+            "host_raw": c("url_authority"),
+            "method": c("method"),
+            "url_path": pl.when(~tunnel).then(c("url_path")),
+            "status": c("status"),
+            "action": pl.lit("unknown"),
+        },
+        required=("ts", "host_raw"),
+        also=recognised,
+        url=c("url"),
+    )
+    return project(raw, projection)

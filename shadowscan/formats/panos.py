@@ -8,8 +8,9 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, to_int, verdict, with_url_parts
-from shadowscan.formats.syslog import iso_time, local_time, strip_syslog
+from shadowscan.formats.fields import dash_null, verdict
+from shadowscan.formats.projection import Projection, project
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_first_time
 
 #: `FUTURE_USE,Receive Time,Serial Number,Type,…` — how every PAN-OS record starts.
 _RECORD = (
@@ -119,13 +120,19 @@ def _unquoted(value: pl.Expr) -> pl.Expr:
     return pl.when(value != "").then(value)
 
 
-def _time(ctx: ParseContext) -> pl.Expr:
-    """High-resolution time (with offset), else Generated or Receive Time in `--timezone`."""
-    stamps = []
+def _with_time(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    """`typed` with `ts`: the high-resolution time (with offset), else Generated, else
+    Receive Time in `--timezone`; each fallback read only on the rows still without one."""
+    readers = [
+        lambda t, f=f: local_time(t.str.to_datetime(f, strict=False), ctx) for f in _TIME_FORMATS
+    ]
+    typed = typed.with_columns(pl.col("record").str.extract(_HIGH_RES).alias("ts"))
+    typed = typed.with_columns(iso_time(pl.col("ts"), ctx).alias("ts"))
     for name in ("generated", "received"):
-        naive = pl.coalesce(pl.col(name).str.to_datetime(f, strict=False) for f in _TIME_FORMATS)
-        stamps.append(local_time(naive, ctx))
-    return pl.coalesce(iso_time(pl.col("record").str.extract(_HIGH_RES), ctx), *stamps)
+        missing = pl.when(pl.col("ts").is_null()).then(pl.col(name))
+        typed = with_first_time(typed, missing, readers, "fallback_ts")
+        typed = typed.with_columns(pl.coalesce("ts", "fallback_ts").alias("ts"))
+    return typed.drop("fallback_ts")
 
 
 #: The CSV fields read, by position.
@@ -165,26 +172,27 @@ def _csv_fields(records: pl.Series) -> pl.DataFrame:
 def _events(typed: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     http, flow = c("kind") == "http", c("kind") == "flow"
-    typed = with_url_parts(typed, dash_null(c("url")), "__u0_authority", "__u0_path")  # split once
-    url_host, url_path = pl.col("__u0_authority"), pl.col("__u0_path")
     user = c("src_user")
-    out = typed.select(
-        "source_line",
-        _time(ctx).alias("ts"),
-        pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),
-        c("src").alias("client_ip"),
-        # PAN-OS writes the X-Forwarded-For address there when it maps no user.
-        pl.when(~user.str.starts_with("x-fwd-for:")).then(user).alias("user_raw"),
-        # A flow's host is its destination address; so is a URL record's without a URL.
-        pl.coalesce(pl.when(http).then(url_host), c("dst")).alias("host_raw"),
-        to_int(c("dst_port"), pl.Int32).alias("port"),
-        pl.when(http).then(c("http_method").str.to_uppercase()).alias("method"),
-        pl.when(http).then(url_path).alias("url_path"),
-        verdict(c("pan_action").fill_null("")).alias("action"),
-        pl.when(flow).then(to_int(c("bytes_sent"))).alias("bytes_out"),
-        pl.when(flow).then(to_int(c("bytes_received"))).alias("bytes_in"),
-        pl.when(http).then(c("user_agent")).alias("user_agent"),
+    # A flow's host is its destination address; so is a URL record's without a URL.
+    host = pl.coalesce(pl.when(http).then(c("url_authority")), c("dst"))
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": pl.when(c("kind") != "reject").then(c("kind")),
+            "client_ip": c("src"),
+            # PAN-OS writes the X-Forwarded-For address there when it maps no user.
+            "user_raw": pl.when(~user.str.starts_with("x-fwd-for:")).then(user),
+            "host_raw": host,
+            "port": c("dst_port"),
+            "method": pl.when(http).then(c("http_method").str.to_uppercase()),
+            "url_path": pl.when(http).then(c("url_path")),
+            "action": verdict(c("pan_action").fill_null("")),
+            "bytes_out": pl.when(flow).then(c("bytes_sent")),
+            "bytes_in": pl.when(flow).then(c("bytes_received")),
+            "user_agent": pl.when(http).then(c("user_agent")),
+        },
+        required=("ts", "client_ip", "event_kind"),
+        also=~http | host.is_not_null(),
+        url=dash_null(c("url")),
     )
-    ok = c("ts").is_not_null() & c("client_ip").is_not_null() & c("event_kind").is_not_null()
-    ok = ok & ((c("event_kind") != "http") | c("host_raw").is_not_null())
-    return out.with_columns(ok.fill_null(False).alias("ok"))
+    return project(_with_time(typed, ctx), projection)

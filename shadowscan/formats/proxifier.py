@@ -9,7 +9,7 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
 from shadowscan.formats.fields import to_int
-from shadowscan.formats.syslog import local_time, yearless
+from shadowscan.formats.syslog import local_time, with_yearless
 
 #: `[MM.DD HH:MM:SS] ` or, in newer versions, `[YYYY.MM.DD HH:MM:SS] `.
 _TIME = r"^\[(?:\d{4}\.)?\d\d\.\d\d \d\d:\d\d:\d\d\] "
@@ -78,7 +78,7 @@ class ProxifierLog(LogFormat):
         rows = _pieces(chunk.lazy())
         rows = rows.with_columns(_kind().alias("kind"))
         kept = rows.filter(~pl.col("kind").is_in(["status", "skip"]))
-        kept = per_unique(kept, "time", _timestamp(pl.col("time"), ctx), "ts")
+        kept = per_unique(kept, "time", lambda t: _with_time(t, ctx))
         return _events(kept).with_columns(user_raw=pl.lit(ctx.identity, pl.String)).collect()
 
 
@@ -130,13 +130,15 @@ def _kind() -> pl.Expr:
     )  # fmt: skip
 
 
-def _timestamp(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
-    """`12.01 10:00:00` with the year from `ctx`, or `2019.11.27 21:29:24` as written."""
-    full = text.str.to_datetime("%Y.%m.%d %H:%M:%S", time_unit="us", strict=False)
+def _with_time(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
+    """`rows` with `ts`: `time`, `12.01 10:00:00` with the year from `ctx`, or
+    `2019.11.27 21:29:24` as written; each shape parsed only on the lines that have it."""
+    text = pl.col("time")
     dated = text.str.contains(r"^\d{4}\.")
-    return (
-        pl.when(dated).then(local_time(full, ctx)).otherwise(yearless(text, "%m.%d %H:%M:%S", ctx))
-    )
+    full = pl.when(dated).then(text).str.to_datetime("%Y.%m.%d %H:%M:%S", strict=False)
+    return with_yearless(
+        rows, pl.when(~dated).then(text), "%m.%d %H:%M:%S", ctx, "ts"
+    ).with_columns(pl.coalesce(local_time(full, ctx), "ts").alias("ts"))
 
 
 def _byte_count(part: pl.Expr, direction: str) -> pl.Expr:

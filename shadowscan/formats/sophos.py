@@ -7,8 +7,9 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import split_url, to_int, unquote, value, verdict
-from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, syslog_time
+from shadowscan.formats.fields import to_int, unquote, value, verdict
+from shadowscan.formats.projection import Projection, project
+from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_syslog_time
 
 #: Keys read from a line; every other key is ignored. SFOS up to v19 writes `user_name`,
 #: `sent_bytes`, `recv_bytes`, `status_code`; v19.5+ (`log_version=1`, `timestamp=`) writes
@@ -110,6 +111,7 @@ class SophosFirewall(LogFormat):
         )
         kind = _kind()
         typed = raw.with_columns(kind.alias("kind")).filter(kind.is_not_null())
+        typed = with_syslog_time(typed, pl.col("syslog_time"), ctx, "syslog_ts")
         return _events(typed, ctx).collect()
 
 
@@ -131,36 +133,38 @@ def _kind() -> pl.Expr:
     )  # fmt: skip
 
 
-def _zone() -> pl.Expr:
-    """`timezone` as a `+hhmm` offset: a known abbreviation or an offset (`+11`, `+05:30`,
-    `UTC-3`); null when unknown or ambiguous."""
+def _with_zone(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """`raw` with `zone`: `timezone` as a `+hhmm` offset, a known abbreviation or an offset
+    (`+11`, `+05:30`, `UTC-3`); null when unknown or ambiguous. Parsed once a line."""
     text = pl.col("timezone").str.strip_chars()
     named = text.str.to_uppercase().replace_strict(_ZONES, default=None, return_dtype=pl.String)
     offset = text.str.extract_groups(r"^(?i:UTC|GMT)?([+-])(\d{1,2})(?::?(\d\d))?$")
+    groups = pl.col("zone").struct
     numeric = pl.concat_str(
-        offset.struct.field("1"),
-        offset.struct.field("2").str.zfill(2),
-        offset.struct.field("3").fill_null("00"),
+        groups.field("1"), groups.field("2").str.zfill(2), groups.field("3").fill_null("00")
     )
-    return pl.coalesce(named, numeric)
+    return raw.with_columns(named.alias("named_zone"), offset.alias("zone")).with_columns(
+        pl.coalesce("named_zone", numeric).alias("zone")
+    )
 
 
 def _time(ctx: ParseContext) -> pl.Expr:
     """`timestamp` with its offset, else `date time` at `timezone` (without a known zone, in
-    `--timezone`), else a UTM prefix or a relay's syslog header time."""
+    `--timezone`), else a UTM prefix or a relay's syslog header time. Reads the `zone`
+    column (`_with_zone`) and `syslog_ts` (`with_syslog_time`)."""
     c = pl.col
     local = pl.concat_str(c("date"), c("time"), separator=" ")
-    zoned = pl.concat_str(local, _zone(), separator=" ").str.to_datetime(
+    zoned = pl.concat_str(local, c("zone"), separator=" ").str.to_datetime(
         "%Y-%m-%d %H:%M:%S %z", time_unit="us", strict=False
     )
     naive = local.str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
-    dated = pl.when(_zone().is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
+    dated = pl.when(c("zone").is_not_null()).then(zoned).otherwise(local_time(naive, ctx))
     utm = c("utm_time").str.to_datetime("%Y:%m:%d-%H:%M:%S", time_unit="us", strict=False)
     return pl.coalesce(
         iso_time(c("timestamp"), ctx),
         dated.dt.convert_time_zone("UTC"),
         local_time(utm, ctx),
-        syslog_time(c("syslog_time"), ctx),
+        c("syslog_ts"),
     )
 
 
@@ -179,33 +183,34 @@ def _action() -> pl.Expr:
 def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     http, tls = c("kind") == "http", c("kind") == "tls"
-    url_host, url_path = split_url(c("url"))
-    host = pl.when(http).then(pl.coalesce(c("domain"), url_host)).when(tls).then(c("sni"))
+    host = pl.when(http).then(pl.coalesce(c("domain"), c("url_authority"))).when(tls).then(c("sni"))
     method = c("method").str.to_uppercase()
     status = to_int(
         pl.coalesce(c("status_code"), c("httpresponsecode"), c("http_status"), c("statuscode")),
         pl.Int32,
     )
     utm_http = http & c("log_type").is_null()
-    out = raw.select(
-        "source_line",
-        _time(ctx).alias("ts"),
-        pl.when(c("kind") != "reject").then(c("kind")).alias("event_kind"),
-        pl.coalesce(c("src_ip"), c("srcip")).alias("client_ip"),
-        pl.coalesce(c("user_name"), c("user")).alias("user_raw"),
-        host.alias("host_raw"),
-        to_int(pl.coalesce(c("dst_port"), c("dstport")), pl.Int32).alias("port"),
-        pl.when(http).then(method).alias("method"),
-        pl.when(http & (method.fill_null("") != "CONNECT")).then(url_path).alias("url_path"),
-        pl.when(status > 0).then(status).alias("status"),  # SFOS writes 0 for "no response"
-        _action().alias("action"),
-        to_int(pl.coalesce(c("sent_bytes"), c("bytes_sent"))).alias("bytes_out"),
-        pl.coalesce(
-            to_int(pl.coalesce(c("recv_bytes"), c("bytes_received"))),
-            pl.when(utm_http).then(to_int(c("size"))),  # UTM logs the response size only
-        ).alias("bytes_in"),
-        pl.coalesce(c("user_agent"), c("ua")).alias("user_agent"),
+    projection = Projection(
+        fields={
+            "ts": _time(ctx),
+            "event_kind": pl.when(c("kind") != "reject").then(c("kind")),
+            "client_ip": pl.coalesce(c("src_ip"), c("srcip")),
+            "user_raw": pl.coalesce(c("user_name"), c("user")),
+            "host_raw": host,
+            "port": pl.coalesce(c("dst_port"), c("dstport")),
+            "method": pl.when(http).then(method),
+            "url_path": pl.when(http & (method.fill_null("") != "CONNECT")).then(c("url_path")),
+            "status": pl.when(status > 0).then(status),  # SFOS writes 0 for "no response"
+            "action": _action(),
+            "bytes_out": pl.coalesce(c("sent_bytes"), c("bytes_sent")),
+            "bytes_in": pl.coalesce(
+                to_int(pl.coalesce(c("recv_bytes"), c("bytes_received"))),
+                pl.when(utm_http).then(to_int(c("size"))),  # UTM logs the response size only
+            ),
+            "user_agent": pl.coalesce(c("user_agent"), c("ua")),
+        },
+        required=("event_kind", "ts"),
+        any_of=("client_ip", "user_raw"),  # someone
+        url=c("url"),
     )
-    who = c("client_ip").is_not_null() | c("user_raw").is_not_null()
-    ok = c("event_kind").is_not_null() & c("ts").is_not_null() & who
-    return out.with_columns(ok.alias("ok"))
+    return project(_with_zone(raw), projection)

@@ -23,6 +23,7 @@ cannot be a host name (a BIND `client …` line needs its `named:` tag).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 import polars as pl
@@ -76,9 +77,24 @@ def unwrap(line: pl.Expr) -> pl.Expr:
     `prog`; a line with no recognised header is its own `msg`, with null header fields.
 
     Host and program are captured from the header alone, sliced off the line first:
-    capturing on the whole line would cost more than the whole parse.
+    capturing on the whole line would cost more than the whole parse. This cuts the
+    header more than once: in a lazy plan, prefer `with_unwrapped`, which cuts it once.
     """
-    msg = _without_header(line)
+    return _unwrapped(line, _without_header(line))
+
+
+def with_unwrapped(frame: pl.LazyFrame, line: pl.Expr, name: str) -> pl.LazyFrame:
+    """`frame` with column `name`: `unwrap`'s struct of `line`, the header cut once."""
+    msg = f"{name}__msg"
+    return (
+        frame.with_columns(_without_header(line).alias(msg))
+        .with_columns(_unwrapped(line, pl.col(msg)).alias(name))
+        .drop(msg)
+    )
+
+
+def _unwrapped(line: pl.Expr, msg: pl.Expr) -> pl.Expr:
+    """`unwrap`'s struct, given `msg`, the line without its header."""
     head = line.str.head(line.str.len_chars() - msg.str.len_chars())
     parts = head.str.extract_groups(HEADER).struct
     return pl.struct(
@@ -89,10 +105,19 @@ def unwrap(line: pl.Expr) -> pl.Expr:
     )
 
 
-def syslog_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
-    """A syslog header time as UTC: ISO times by `iso_time`, `Dec  1 10:00:00` in `ctx`'s zone
-    with the year from `ctx.year` or, failing that, inferred as by `yearless`."""
-    return pl.coalesce(iso_time(text, ctx), yearless(text.str.replace(r"  ", " "), _MONTH_DAY, ctx))
+def with_syslog_time(
+    frame: pl.LazyFrame, text: pl.Expr, ctx: ParseContext, name: str
+) -> pl.LazyFrame:
+    """`frame` with column `name`: `text`, a syslog header time, as UTC. ISO times by
+    `iso_time`, `Dec  1 10:00:00` by `with_yearless`, each step computed once."""
+    squeezed = f"{name}__md"
+    return (
+        frame.with_columns(text.alias(name))
+        .with_columns(pl.col(name).str.replace(r"  ", " ").alias(squeezed))
+        .pipe(with_yearless, pl.col(squeezed), _MONTH_DAY, ctx, squeezed)
+        .with_columns(pl.coalesce(iso_time(pl.col(name), ctx), pl.col(squeezed)).alias(name))
+        .drop(squeezed)
+    )
 
 
 def iso_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
@@ -104,20 +129,57 @@ def iso_time(text: pl.Expr, ctx: ParseContext) -> pl.Expr:
     return pl.coalesce(aware.dt.convert_time_zone("UTC"), local_time(naive, ctx))
 
 
-def yearless(text: pl.Expr, fmt: str, ctx: ParseContext) -> pl.Expr:
-    """Parse a time written without a year (syslog, dnsmasq).
+def with_yearless(
+    frame: pl.LazyFrame, text: pl.Expr, fmt: str, ctx: ParseContext, name: str
+) -> pl.LazyFrame:
+    """`frame` with column `name`: `text`, a time written without a year (syslog,
+    dnsmasq, Proxifier), as UTC.
 
     The year is `ctx.year` when given; else the latest year that does not put
     the line after the file's modification time (a December line in a file
-    written in January belongs to the year before).
+    written in January belongs to the year before). The text is parsed once, in
+    a leap year so that 29 February reads, then moved to the candidate years:
+    parsing it once per candidate year doubled the costliest step.
     """
+    parsed = pl.col(name)
+    frame = frame.with_columns(_with_year(text, fmt, _LEAP).alias(name))
     if ctx.year is not None:
-        return local_time(_with_year(text, fmt, ctx.year), ctx)
+        return frame.with_columns(local_time(_in_year(parsed, ctx.year), ctx).alias(name))
     reference = ctx.modified or datetime.now()
-    this_year = local_time(_with_year(text, fmt, reference.year), ctx)
-    last_year = local_time(_with_year(text, fmt, reference.year - 1), ctx)
+    this_year, guess = local_time(_in_year(parsed, reference.year), ctx), f"{name}__this"
+    last_year = local_time(_in_year(parsed, reference.year - 1), ctx)
     limit = pl.lit(reference).cast(UTC_MICROS) + pl.duration(days=1)
-    return pl.when(this_year <= limit).then(this_year).otherwise(last_year)
+    latest = pl.when(pl.col(guess) <= limit).then(guess).otherwise(last_year)
+    return frame.with_columns(this_year.alias(guess)).with_columns(latest.alias(name)).drop(guess)
+
+
+def with_first_time(
+    frame: pl.LazyFrame, text: pl.Expr, readers: list[Callable[[pl.Expr], pl.Expr]], name: str
+) -> pl.LazyFrame:
+    """`frame` with column `name`: the first time one of `readers` (text → UTC time) makes of
+    `text`. Each reader runs in its own stage on the rows still without one, so a fallback
+    costs nothing where an earlier shape read."""
+    source = f"{name}__text"
+    frame = frame.with_columns(text.alias(source)).with_columns(
+        readers[0](pl.col(source)).alias(name)
+    )
+    for read in readers[1:]:
+        rest = pl.when(pl.col(name).is_null()).then(pl.col(source))
+        frame = frame.with_columns(pl.coalesce(name, read(rest)).alias(name))
+    return frame.drop(source)
+
+
+#: The year year-less times are parsed in before they are moved to theirs.
+_LEAP = 2000
+
+
+def _in_year(parsed: pl.Expr, year: int) -> pl.Expr:
+    """A time parsed in `_LEAP` moved to `year`: 29 February of a common year is null,
+    as parsing it in that year gives."""
+    moved = parsed.dt.offset_by(f"{year - _LEAP}y")
+    if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return moved
+    return pl.when((parsed.dt.month() == 2) & (parsed.dt.day() == 29)).then(None).otherwise(moved)
 
 
 def local_time(naive: pl.Expr, ctx: ParseContext) -> pl.Expr:

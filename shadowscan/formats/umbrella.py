@@ -12,7 +12,8 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import quoted_fields, rcode_number, split_url, to_int
+from shadowscan.formats.fields import quoted_fields, rcode_number, to_int
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import unwrapped
 
 #: Identity types Umbrella gives a directory user (the docs say `AD User`, logs `AD Users`).
@@ -67,24 +68,21 @@ class UmbrellaDns(LogFormat):
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         verdict = _c(5).str.to_lowercase()
-        rcode = rcode_number(_c(7))
-        columns = (
-            _utc(_c(0)).alias("ts"),
-            pl.lit("dns").alias("event_kind"),
-            _client(_c(3), _c(4)).alias("client_ip"),
-            _user(_c(1), _c(2), _c(11)).alias("user_raw"),
-            _blank_null(_c(8)).alias("host_raw"),
-            _c(6).str.extract(r"\(([A-Za-z0-9]+)\)").alias("method"),  # `1 (A)`; not `Other`
-            rcode.cast(pl.Int32).alias("status"),
-            _action(verdict).alias("action"),
+        projection = Projection(
+            fields={
+                "ts": _utc(_c(0)),
+                "event_kind": pl.lit("dns"),
+                "client_ip": _client(_c(3), _c(4)),
+                "user_raw": pl.col("user"),
+                "host_raw": _blank_null(_c(8)),
+                "method": _c(6).str.extract(r"\(([A-Za-z0-9]+)\)"),  # `1 (A)`; not `Other`
+                "status": rcode_number(_c(7)),
+                "action": _action(verdict),
+            },
+            required=("ts", "host_raw"),
+            also=(pl.col("n") >= 10) & verdict.is_in(["allowed", "blocked"]),
         )
-        ok = (
-            pl.col("ts").is_not_null()
-            & (pl.col("n") >= 10)
-            & pl.col("host_raw").is_not_null()
-            & verdict.is_in(["allowed", "blocked"])
-        )
-        return _rows(_cells(chunk, 16), columns, ok)
+        return _rows(_with_user(_cells(chunk, 16), _c(1), _c(2), _c(11)), projection)
 
 
 class UmbrellaProxy(LogFormat):
@@ -134,27 +132,29 @@ class UmbrellaProxy(LogFormat):
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         verdict = _c(6).str.to_lowercase()
-        url = _blank_null(_c(7))
-        authority, path = split_url(url)
-        absolute = url.str.contains("://", literal=True)
-        columns = (
-            _utc(_c(0)).alias("ts"),
-            pl.lit("http").alias("event_kind"),
-            _client(_c(2), _c(3)).alias("client_ip"),
-            _user(_c(1), _c(23), _c(24)).alias("user_raw"),
-            pl.when(absolute).then(authority).alias("host_raw"),
-            _blank_null(_c(25)).alias("method"),
-            pl.when(absolute).then(path).alias("url_path"),
-            to_int(_c(10), pl.Int32).alias("status"),
-            _action(verdict).alias("action"),
-            to_int(_c(11)).alias("bytes_out"),
-            to_int(_c(12)).alias("bytes_in"),
-            _blank_null(_c(9)).alias("user_agent"),
+        absolute = _c(7).str.contains("://", literal=True)
+        authority, path = pl.col("url_authority"), pl.col("url_path")
+        projection = Projection(
+            fields={
+                "ts": _utc(_c(0)),
+                "event_kind": pl.lit("http"),
+                "client_ip": _client(_c(2), _c(3)),
+                "user_raw": pl.col("user"),
+                "host_raw": pl.when(absolute).then(authority),
+                "method": _blank_null(_c(25)),
+                "url_path": pl.when(absolute).then(path),
+                "status": _c(10),
+                "action": _action(verdict),
+                "bytes_out": _c(11),
+                "bytes_in": _c(12),
+                "user_agent": _blank_null(_c(9)),
+            },
+            # A URL or a verdict tells a web record from a DNS one of the same width.
+            also=(pl.col("n") >= 13)
+            & (absolute.fill_null(False) | verdict.is_in(["allowed", "blocked"])),
+            url=_blank_null(_c(7)),
         )
-        # A URL or a verdict tells a web record from a DNS one of the same width.
-        web = absolute.fill_null(False) | verdict.is_in(["allowed", "blocked"])
-        ok = pl.col("ts").is_not_null() & (pl.col("n") >= 13) & web
-        return _rows(_cells(chunk, 26), columns, ok)
+        return _rows(_with_user(_cells(chunk, 26), _c(1), _c(23), _c(24)), projection)
 
 
 class UmbrellaIp(LogFormat):
@@ -197,19 +197,21 @@ class UmbrellaIp(LogFormat):
         return any(_IP_RECORD.match(line.lstrip()) for line in head[:10])
 
     def parse(self, chunk: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-        columns = (
-            _utc(_c(0)).alias("ts"),
-            pl.lit("flow").alias("event_kind"),
-            _blank_null(_c(2)).alias("client_ip"),
-            _person(_c(1), _c(7)).alias("user_raw"),
-            _blank_null(_c(4)).alias("host_raw"),
-            _port(_c(5)).alias("port"),
-            pl.lit("unknown").alias("action"),
-        )
         ports = _c(3).str.contains(r"^\d*$") & _c(5).str.contains(r"^\d*$")
         addresses = _c(2).str.contains(_ADDRESS) & _c(4).str.contains(_ADDRESS)
-        ok = pl.col("ts").is_not_null() & (pl.col("n") >= 7) & ports & addresses
-        return _rows(_cells(chunk, 8), columns, ok)
+        projection = Projection(
+            fields={
+                "ts": _utc(_c(0)),
+                "event_kind": pl.lit("flow"),
+                "client_ip": _blank_null(_c(2)),
+                "user_raw": _person(_c(1), _c(7)),
+                "host_raw": _blank_null(_c(4)),
+                "port": _port(_c(5)),
+                "action": pl.lit("unknown"),
+            },
+            also=(pl.col("n") >= 7) & ports & addresses,
+        )
+        return _rows(_cells(chunk, 8).lazy(), projection)
 
 
 def _looks_like_umbrella(head: list[str]) -> bool:
@@ -220,18 +222,10 @@ def _c(i: int) -> pl.Expr:
     return pl.col(f"c{i}")
 
 
-def _rows(cells: pl.DataFrame, columns: tuple[pl.Expr, ...], ok: pl.Expr) -> pl.DataFrame:
-    """Event columns and `ok` for each line; header rows (`"Timestamp",…`) are skipped."""
+def _rows(cells: pl.LazyFrame, projection: Projection) -> pl.DataFrame:
+    """The projected events; header rows (`"Timestamp",…`) are skipped."""
     header = _c(0).str.to_lowercase().is_in(_HEADER_FIRST).fill_null(False)
-    names = [column.meta.output_name() for column in columns]
-    return (
-        cells.lazy()
-        .filter(~header)
-        .with_columns(*columns)
-        .with_columns(ok.fill_null(False).alias("ok"))
-        .select("source_line", *names, "ok")
-        .collect()
-    )
+    return project(cells.filter(~header), projection).collect()
 
 
 def _utc(text: pl.Expr) -> pl.Expr:
@@ -255,27 +249,38 @@ def _action(verdict: pl.Expr) -> pl.Expr:
     )  # fmt: skip
 
 
-def _user(first: pl.Expr, identities: pl.Expr, types: pl.Expr) -> pl.Expr:
-    """The identity whose type is `AD Users`, else the first (most granular) identity.
+def _with_user(
+    cells: pl.DataFrame, first: pl.Expr, identities: pl.Expr, types: pl.Expr
+) -> pl.LazyFrame:
+    """`cells` with `user`: the identity whose type is `AD Users`, else the first (most
+    granular) identity.
 
     Identities are comma-separated but a name may hold commas itself
     (`Doe, Jane (jane@acme.example)`); the first identity is known, so it is
     cut off before splitting the rest, and the names are used only when they
-    line up one to one with the types.
+    line up one to one with the types. Each list is split once, in its own stage.
     """
-    first = _blank_null(first)
-    kinds = types.str.split(",").list.eval(pl.element().str.strip_chars())
-    rest = identities.str.strip_prefix(first).str.strip_prefix(",")
-    tail = rest.str.split(",").list.eval(pl.element().str.strip_chars())
-    names = (
-        pl.when(identities.str.starts_with(first))
-        .then(pl.concat_list(first, tail.fill_null([])))
-        .otherwise(identities.str.split(",").list.eval(pl.element().str.strip_chars()))
+    words = pl.element().str.strip_chars()
+    user, kinds, names = pl.col("user"), pl.col("kinds"), pl.col("names")
+    rest = identities.str.strip_prefix(user).str.strip_prefix(",")
+    listed = (
+        pl.when(identities.str.starts_with(user))
+        .then(pl.concat_list(user, rest.str.split(",").list.eval(words).fill_null([])))
+        .otherwise(identities.str.split(",").list.eval(words))
     )
-    at = kinds.list.eval(pl.element().is_in(_USER_TYPES)).list.arg_max()
+    typed = kinds.list.eval(pl.element().is_in(_USER_TYPES))
     aligned = kinds.list.len() == names.list.len()
-    user_named = kinds.list.eval(pl.element().is_in(_USER_TYPES)).list.any() & aligned
-    return pl.when(user_named.fill_null(False)).then(names.list.get(at)).otherwise(first)
+    user_named = (pl.col("typed").list.any() & aligned).fill_null(False)
+    named = names.list.get(pl.col("typed").list.arg_max())
+    return (
+        cells.lazy()
+        .with_columns(
+            _blank_null(first).alias("user"), types.str.split(",").list.eval(words).alias("kinds")
+        )
+        .with_columns(listed.alias("names"), typed.alias("typed"))
+        .with_columns(pl.when(user_named).then(named).otherwise(user).alias("user"))
+        .drop("kinds", "names", "typed")
+    )
 
 
 def _person(identity: pl.Expr, types: pl.Expr) -> pl.Expr:

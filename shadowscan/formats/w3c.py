@@ -8,8 +8,9 @@ from typing import Any
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import dash_null, proxy_verdict, query_suffix, split_url, to_int
-from shadowscan.formats.syslog import local_time, unwrapped
+from shadowscan.formats.fields import dash_null, proxy_verdict, query_suffix
+from shadowscan.formats.projection import Projection, project
+from shadowscan.formats.syslog import local_time, unwrapped, with_first_time
 from shadowscan.schema import UTC_MICROS
 
 _STATE = "w3c"
@@ -137,43 +138,49 @@ def _columns(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
     ).with_columns(value(f).alias(f) for f in FIELD_NAMES)
 
 
-def _timestamp(layout: dict[str, Any], ctx: ParseContext) -> pl.Expr:
-    """`date time` (or the `#Date` day and `time`) in `--timezone`, or at `#GMT-Offset`."""
+def _with_time(raw: pl.LazyFrame, layout: dict[str, Any], ctx: ParseContext) -> pl.LazyFrame:
+    """`raw` with `ts`: `date time` (or the `#Date` day and `time`) in `--timezone`, or at
+    `#GMT-Offset`; each date shape tried only on the lines the earlier ones left."""
     day = pl.col("date") if layout["date"] is None else pl.col("date").fill_null(layout["date"])
     text = pl.concat_str(day, pl.col("time"), separator=" ")
-    naive = pl.coalesce(
-        text.str.to_datetime(fmt, time_unit="us", strict=False)
-        for fmt in ("%Y-%m-%d %H:%M:%S%.f", "%d/%b/%Y %H:%M:%S%.f", "%m/%d/%Y %H:%M:%S%.f")
-    )
-    if layout["offset"] is None:
-        return local_time(naive, ctx)
-    utc = naive.dt.replace_time_zone("UTC") - pl.duration(minutes=layout["offset"])
-    return utc.cast(UTC_MICROS)
+
+    def reader(fmt: str):
+        def read(text: pl.Expr) -> pl.Expr:
+            naive = text.str.to_datetime(fmt, time_unit="us", strict=False)
+            if layout["offset"] is None:
+                return local_time(naive, ctx)
+            utc = naive.dt.replace_time_zone("UTC") - pl.duration(minutes=layout["offset"])
+            return utc.cast(UTC_MICROS)
+
+        return read
+
+    formats = ("%Y-%m-%d %H:%M:%S%.f", "%d/%b/%Y %H:%M:%S%.f", "%m/%d/%Y %H:%M:%S%.f")
+    return with_first_time(raw, text, [reader(fmt) for fmt in formats], "ts")
 
 
 def _events(seg: pl.DataFrame, layout: dict[str, Any], ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    uri_host, uri_path = split_url(c("uri"))
     # `https://h/p`, or the authority form `h:443` that CONNECT requests log
     absolute = c("uri").str.contains(r"://|^[^/\s]+:\d+$").fill_null(False)
     connect = c("method").eq_missing("CONNECT")
     path = pl.concat_str(c("path"), query_suffix(c("query")))
-    out = _columns(seg, layout).select(
-        "source_line",
-        _timestamp(layout, ctx).alias("ts"),
-        pl.lit("http").alias("event_kind"),
-        "client_ip",
-        c("user").alias("user_raw"),
-        pl.coalesce(c("host"), pl.when(absolute | connect).then(uri_host)).alias("host_raw"),
-        to_int(c("port"), pl.Int32).alias("port"),
-        "method",
-        pl.when(~connect).then(pl.coalesce(path, uri_path)).alias("url_path"),
-        to_int(c("status"), pl.Int32).alias("status"),
-        proxy_verdict(c("filter_result"), c("proxy_action")).alias("action"),
-        to_int(c("bytes_out")).alias("bytes_out"),
-        to_int(c("bytes_in")).alias("bytes_in"),
-        "user_agent",
-        "valid",
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": pl.lit("http"),
+            "client_ip": c("client_ip"),
+            "user_raw": c("user"),
+            "host_raw": pl.coalesce(c("host"), pl.when(absolute | connect).then("url_authority")),
+            "port": c("port"),
+            "method": c("method"),
+            "url_path": pl.when(~connect).then(pl.coalesce(path, c("url_path"))),
+            "status": c("status"),
+            "action": proxy_verdict(c("filter_result"), c("proxy_action")),
+            "bytes_out": c("bytes_out"),
+            "bytes_in": c("bytes_in"),
+            "user_agent": c("user_agent"),
+        },
+        also=c("valid"),
+        url=c("uri"),
     )
-    ok = c("valid") & c("ts").is_not_null()
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("valid")
+    return project(_with_time(_columns(seg, layout), layout, ctx), projection)

@@ -28,13 +28,6 @@ COSTLY = re.compile(
     r"\.str\.(splitn|split_exact|split|extract|extract_groups|extract_all|replace|"
     r"replace_all|strptime|json_decode|json_path_match|count_matches|find)\("
 )
-#: Parsers that still repeat work (issue 13): each should leave this list, never join it.
-#: The repeats left are the year-less syslog time (`yearless` parses a time once per
-#: candidate year), time-zone and time fallbacks and per-column splits.
-REPEATING = {
-    "ecs-json", "umbrella-dns", "netskope", "umbrella-proxy", "w3c", "iis",
-    "cef", "leef", "panos", "fortigate", "sophos", "infoblox", "bind", "unbound", "dnsmasq",
-}  # fmt: skip
 
 
 def _receiver_start(text: str, end: int) -> int:
@@ -123,13 +116,5 @@ def test_the_check_sees_a_repeated_split():
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_each_value_is_computed_once(name: str, monkeypatch: pytest.MonkeyPatch):
-    if name in REPEATING:
-        pytest.xfail("repeats work still (issue 13)")
     found = [repeated(plan) for plan in plans(name, monkeypatch)]
     assert not any(found), f"{name} computes these more than once: {found}"
-
-
-@pytest.mark.parametrize("name", sorted(REPEATING))
-def test_the_list_of_repeating_parsers_is_current(name: str, monkeypatch: pytest.MonkeyPatch):
-    """A parser fixed must leave `REPEATING`, so that it stays fixed."""
-    assert any(repeated(plan) for plan in plans(name, monkeypatch)), f"{name} no longer repeats"

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from shadowscan.formats.base import ParseContext
-from shadowscan.formats.syslog import local_time, syslog_time, unwrap
+from shadowscan.formats.syslog import local_time, unwrap, with_syslog_time
 
 
 @pytest.mark.parametrize(
@@ -74,15 +74,36 @@ def test_unwrap_keeps_the_header_time():
 )  # fmt: skip
 def test_syslog_time(text, modified, year, expected):
     ctx = ParseContext(modified=modified, year=year)
-    value = pl.select(syslog_time(pl.lit(text), ctx)).item()
+    value = _syslog_times([text], ctx)[0]
     assert value == expected.replace(tzinfo=UTC)
 
 
 def test_syslog_time_reads_mixed_iso_shapes_in_one_column_and_zoneless_ones_locally():
     texts = pl.Series(["2020-09-10T09:51:28", "2020-09-10T09:51:28+02:00", "Sep 10 09:51:28"])
     ctx = ParseContext(timezone="Europe/Paris", year=2020)
-    out = pl.select(syslog_time(pl.lit(texts), ctx)).to_series().to_list()
+    out = _syslog_times(texts.to_list(), ctx)
     assert out == [datetime(2020, 9, 10, 7, 51, 28, tzinfo=UTC)] * 3
+
+
+def _syslog_times(texts: list[str], ctx: ParseContext) -> list[datetime]:
+    frame = pl.LazyFrame({"text": texts}, schema={"text": pl.String})
+    return with_syslog_time(frame, pl.col("text"), ctx, "ts").collect()["ts"].to_list()
+
+
+def test_yearless_times_read_29_february_only_in_leap_years():
+    texts = ["Feb 29 10:00:00", "Feb 28 10:00:00"]
+    leap = ParseContext(modified=datetime(2024, 3, 5, tzinfo=UTC))
+    common = ParseContext(modified=datetime(2026, 3, 5, tzinfo=UTC))
+    assert _syslog_times(texts, leap) == [
+        datetime(2024, 2, 29, 10, tzinfo=UTC),
+        datetime(2024, 2, 28, 10, tzinfo=UTC),
+    ]
+    # 2026 has no 29 February: the latest year before the file's time is 2025, which has none
+    assert _syslog_times(texts, common) == [None, datetime(2026, 2, 28, 10, tzinfo=UTC)]
+    assert _syslog_times(texts, ParseContext(year=2023)) == [
+        None,
+        datetime(2023, 2, 28, 10, tzinfo=UTC),
+    ]
 
 
 def test_local_time_reads_naive_times_in_the_given_zone_across_dst():
