@@ -153,8 +153,8 @@ def test_an_unreadable_file_is_skipped_and_the_exit_status_says_so():
 _LINE = st.text(st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=80)
 
 
-@settings(
-    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+@settings(  # each example is a whole ingest and three reports: 6 keep the suite under 6 minutes
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(user=_LINE, path=_LINE)
 def test_json_and_csv_outputs_stay_well_formed_whatever_the_log_holds(tmp_path_factory, user, path):
