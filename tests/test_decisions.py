@@ -49,6 +49,7 @@ from shadowscan.analyse.decisions import decide
 from shadowscan.cli.main import cli
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.policy.config import Grant, Policy
+from tests.matched import MATCHED_SCHEMA
 
 PERIOD = ["--since", "2026-11-01", "--until", "2026-11-30T23:59:59Z"]
 DIRECTORY = """user,department
@@ -451,17 +452,7 @@ def _classified(policy: Policy, rows) -> pl.DataFrame:
             )
             for i, (who, service, day) in enumerate(rows)
         ],
-        schema={
-            "ts": pl.Datetime("us", "UTC"),
-            "identity": pl.String,
-            "user": pl.String,
-            "client_ip": pl.String,
-            "service_id": pl.String,
-            "plan": pl.String,
-            "rule": pl.String,
-            "signal": pl.String,
-            "bytes_out": pl.Int64,
-        },
+        schema=MATCHED_SCHEMA,
         orient="row",
     )
     names = pl.DataFrame({"service_id": SERVICES, "service_name": SERVICES, "category": "chat"})

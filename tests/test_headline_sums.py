@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from shadowscan.analyse import gap
 from shadowscan.analyse.classify import classify
 from shadowscan.policy.config import Grant, Policy
+from tests.matched import MATCHED_SCHEMA
 
 PEOPLE = [f"p{i}" for i in range(12)]
 OUTSIDERS = ["contractor", "10.9.9.9"]
@@ -67,17 +68,7 @@ def _events(rows) -> pl.DataFrame:
          service, plan, "suffix:x", signal, 100)
         for i, (who, service, signal, plan) in enumerate(rows)
     ]  # fmt: skip
-    schema = {
-        "ts": pl.Datetime("us", "UTC"),
-        "identity": pl.String,
-        "user": pl.String,
-        "client_ip": pl.String,
-        "service_id": pl.String,
-        "plan": pl.String,
-        "rule": pl.String,
-        "signal": pl.String,
-        "bytes_out": pl.Int64,
-    }
+    schema = MATCHED_SCHEMA
     return pl.DataFrame(frame, schema=schema, orient="row")
 
 

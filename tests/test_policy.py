@@ -12,6 +12,7 @@ from shadowscan.analyse.classify import classify
 from shadowscan.errors import PolicyError
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.policy.config import find_config, load_policy, read_config
+from tests.matched import MATCHED_SCHEMA
 
 CATALOGUE = load_catalogue()
 
@@ -150,16 +151,7 @@ def test_directory_and_leases_find_their_user_column_by_name(tmp_path):
 
 
 def _events(rows) -> pl.DataFrame:
-    schema = {
-        "ts": pl.Datetime("us", "UTC"),
-        "identity": pl.String,
-        "user": pl.String,
-        "client_ip": pl.String,
-        "service_id": pl.String,
-        "plan": pl.String,
-        "rule": pl.String,
-        "signal": pl.String,
-    }
+    schema = {k: v for k, v in MATCHED_SCHEMA.items() if k != "bytes_out"}
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
