@@ -121,8 +121,12 @@ def ingest(
             summary.unchanged += 1
         else:
             summary.skipped.append((path, result))
+            summary.busy += result == BUSY
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+BUSY = "being ingested by another process"
 
 
 def _ingest_source(
@@ -138,7 +142,7 @@ def _ingest_source(
     position = manifest.locate(read_head(log.raw, FINGERPRINT_BYTES), log.st)
     with source_lock(run.store.root, position.source_id) as held:
         if not held:
-            return "being ingested by another process"
+            return BUSY
         return _ingest_file(run, log, fmt, position)
 
 

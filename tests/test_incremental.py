@@ -24,6 +24,7 @@ from deltalake import DeltaTable
 from shadowscan.ingest.reader import CHUNK_BYTES
 from shadowscan.pipeline import ingest
 from shadowscan.store.delta import EventStore
+from shadowscan.store.locks import source_lock
 
 
 def squid_lines(first: int, count: int, tag: str = "a") -> str:
@@ -231,6 +232,22 @@ def test_concurrent_runs_on_overlapping_folders_never_double_count(tmp_path, big
     assert_exactly_once(store, total)
 
 
+def test_a_log_another_process_is_ingesting_is_no_failure(tmp_path):
+    log, store = tmp_path / "access.log", tmp_path / "store"
+    log.write_text(squid_lines(0, 100))
+    assert _cli_ingest(store, log).wait() == 0
+    with open(log, "a") as f:
+        f.write(squid_lines(100, 50))
+    (source,) = EventStore(store).runs().select("source_id").unique().collect().to_series()
+    with source_lock(store, source) as held:
+        assert held
+        cron = _cli_ingest(store, log)
+        assert cron.wait() == 0, cron.stderr.read()  # the holder reads it: no failure
+    os.utime(log, (time.time() - 3600,) * 2)
+    assert _cli_ingest(store, log).wait() == 0
+    assert_exactly_once(store, 150)
+
+
 def test_watch_beside_cron_runs_stores_every_line_once(tmp_path):
     logs, store = tmp_path / "logs", tmp_path / "store"
     logs.mkdir()
@@ -249,7 +266,8 @@ def test_watch_beside_cron_runs_stores_every_line_once(tmp_path):
             f.write(squid_lines(written, 200))
         written += 200
         if written == 700:  # a cron run at the same moment
-            assert _cli_ingest(store, logs).wait() == 0
+            cron = _cli_ingest(store, logs)
+            assert cron.wait() == 0, cron.stderr.read()
     time.sleep(2.5)
     watcher.send_signal(signal.SIGTERM)
     assert watcher.wait(timeout=30) == 0

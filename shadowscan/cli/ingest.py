@@ -153,7 +153,7 @@ def ingest(paths, store, reingest, commit_mb, **reading) -> None:
         ingest_summary.render(summary, Console(), err)
     elif summary.unreadable:  # a quiet cron run still says which paths failed it
         ingest_summary.render_skipped(summary, err)
-    if not summary.files and not summary.unchanged:
+    if not summary.files and not summary.unchanged and not summary.busy:
         raise UsageError("nothing was ingested.", hint="See the skipped files above.")
     if summary.unreadable:
         err.print(f"{summary.unreadable} path(s) could not be read (see above); the rest were.")

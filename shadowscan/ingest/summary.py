@@ -80,6 +80,8 @@ class IngestSummary:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     #: files already ingested to their end and untouched since
     unchanged: int = 0
+    #: files another process was ingesting: that process reads them, not a failure
+    busy: int = 0
     #: files that could not be read (permissions, I/O errors): the exit status says so
     unreadable: int = 0
     seconds: float = 0.0
