@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import BinaryIO
 
 import polars as pl
 
+from shadowscan.ahead import ahead
 from shadowscan.enrich.hosts import HostTable
 from shadowscan.errors import InputError
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
@@ -174,9 +176,10 @@ def _ingest_file(run: _Run, log: _Log, fmt: LogFormat, position: Position) -> Fi
         )
     if start > 0 and fmt.replay is not None:  # the header and directives already read
         _replay(fmt, replay_lines(log.raw, start, fmt.replay), ctx, result)
-    parsed = _events(chunks, fmt, ctx, run.hosts, result, run.progress)
-    for group in _commit_groups(parsed, start, line, reading.commit_bytes):
-        _commit(run, group, log, position, result)
+    # closed here, so its reading thread has stopped before the file is closed
+    with closing(_events(chunks, fmt, ctx, run.hosts, result, run.progress)) as events:
+        for group in _commit_groups(events, start, line, reading.commit_bytes):
+            _commit(run, group, log, position, result)
     if not result.commits:
         _remember(run.store, result, log, position, start, line)
     return result
@@ -249,9 +252,10 @@ def _events(
     result: FileResult,
     progress: Progress | None,
 ) -> Iterator[tuple[pl.DataFrame, Chunk]]:
-    """Parse, normalise and count one file's events, chunk by chunk."""
-    for chunk in chunks:
-        parsed = _parse(fmt, chunk.lines, ctx, result)
+    """Parse, normalise and count one file's events, chunk by chunk: the next chunk is
+    read and parsed in a thread while this one is normalised."""
+    parsed_chunks = ahead((_parse(fmt, chunk.lines, ctx, result), chunk) for chunk in chunks)
+    for parsed, chunk in parsed_chunks:
         events = normalise(parsed, hosts, fmt.name, str(result.path))
         _count(result, chunk, parsed, events)
         if progress:

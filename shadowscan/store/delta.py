@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +22,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.schema import Field, PrimitiveType
 from deltalake.transaction import AddAction, create_table_with_add_actions
 
+from shadowscan.ahead import ahead
 from shadowscan.errors import StoreError
 from shadowscan.schema import PARTITION_COLUMN, SOURCE_COLUMN, TABLE_SCHEMA
 from shadowscan.store.files import PartitionedWriter
@@ -144,12 +143,12 @@ class EventStore:
 
         The commit carries the source's transaction at `offset()` (asked once the
         batches are consumed: where they end in the file), so the events and the
-        manifest's position advance together. The next frame is parsed
+        manifest's position advance together. The next frame is produced
         in a thread while this one is written. Returns the number of events
         written; nothing is committed for none.
         """
         writer = PartitionedWriter(self.events_path, EVENT_ARROW_SCHEMA)
-        for frame in _prefetch(batches):
+        for frame in ahead(batches):
             writer.write(frame.with_columns(pl.lit(source_id).alias(SOURCE_COLUMN)))
         actions = writer.close()
         if actions:
@@ -231,28 +230,3 @@ class EventStore:
         except (TableNotFoundError, OSError) as exc:
             raise StoreError(f"{path} is not a readable shadowscan store ({exc}).") from exc
         return pl.scan_delta(str(path))
-
-
-def _prefetch(items: Iterable[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
-    """Produce the next item in a thread while the consumer works on this one.
-
-    Parsing (Polars) and writing (Delta's Rust writer) both release the GIL,
-    so on two cores the two stages overlap instead of taking turns.
-    """
-    slots: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                slots.put(item)
-        except BaseException as exc:  # handed to the consumer, re-raised there
-            slots.put(exc)
-        else:
-            slots.put(done)
-
-    threading.Thread(target=produce, daemon=True).start()
-    while (item := slots.get()) is not done:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
