@@ -11,14 +11,21 @@ from shadowscan.formats.fields import epoch_any, unquote, value, verdict, with_u
 from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, strip_syslog, with_syslog_time
 
-#: Keys read from a line; every other key is ignored.
+#: Keys read from every line; every key not named here is ignored.
 _KEYS = (
-    "type", "subtype", "date", "time", "tz", "eventtime", "timestamp", "srcip", "src",
-    "deviceip", "user", "unauthuser", "hostname", "remotename", "qname", "qtype", "url",
-    "dstport", "action", "utmaction", "sentbyte", "rcvdbyte", "httpmethod", "statuscode", "agent",
+    "type", "subtype", "eventtime", "srcip", "user", "remotename", "url", "dstport", "action",
+    "sentbyte", "rcvdbyte", "agent",
 )  # fmt: skip
-#: Keys only DNS records need: read only in chunks that hold some.
-_DNS_KEYS = ("eventtype", "sessionid", "rcode")
+#: Fallback keys, read only on lines that lack the key they stand in for: a recent
+#: FortiGate sends `eventtime`, so its lines are never searched for the other times.
+_FALLBACK_KEYS = {
+    "date": "eventtime", "time": "eventtime", "tz": "eventtime", "timestamp": "eventtime",
+    "src": "srcip", "deviceip": "srcip", "unauthuser": "user", "hostname": "remotename",
+    "utmaction": "action",
+}  # fmt: skip
+#: Keys only DNS records need, and keys only the others need: read on those records alone.
+_DNS_KEYS = ("qname", "qtype", "eventtype", "sessionid", "rcode")
+_OTHER_KEYS = ("httpmethod", "statuscode")
 #: A comma-separated line (`date=2016-02-12,time=14:10:42,logid=…`, an old syslog mode).
 _COMMA_LINE = r"^\s*[\w-]+=[^\s\",]*,[\w-]+="
 _SUBTYPE = re.compile(r"(?:^|[\s,])subtype=")
@@ -94,6 +101,9 @@ class FortiGateKv(LogFormat):
             "msg",
             *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
         )
+        fallbacks = {key: f"_no_{instead}" for key, instead in _FALLBACK_KEYS.items()}
+        missing = {f"_no_{key}": pl.col(key).is_null() for key in set(_FALLBACK_KEYS.values())}
+        raw = _read(raw, fallbacks, missing)
         host = pl.coalesce(pl.col("remotename"), pl.col("hostname"), pl.col("url_authority"))
         typed = (
             with_url_parts(raw, pl.col("url"))
@@ -102,7 +112,19 @@ class FortiGateKv(LogFormat):
             .filter(pl.col("kind").is_not_null())
             .collect()  # once: the DNS pairing reads it three times
         )
-        return _events(_with_dns_keys(typed).lazy(), ctx).collect()
+        return _events(_with_kind_keys(typed).lazy(), ctx).collect()
+
+
+def _read(frame: pl.LazyFrame, keys: dict[str, str], masks: dict[str, pl.Expr]) -> pl.LazyFrame:
+    """`frame` with each key's unquoted value read from `msg` on the lines its mask (named in
+    `keys`) selects, null on the others: each mask is applied once, and a masked-out line
+    costs no search."""
+    masked = frame.with_columns(
+        pl.when(where).then(pl.col("msg")).alias(name) for name, where in masks.items()
+    )
+    return masked.with_columns(
+        unquote(value(pl.col(mask), key)).alias(key) for key, mask in keys.items()
+    ).drop(*masks)
 
 
 def _kind() -> pl.Expr:
@@ -122,15 +144,13 @@ def _kind() -> pl.Expr:
     )  # fmt: skip
 
 
-def _with_dns_keys(typed: pl.DataFrame) -> pl.DataFrame:
-    """`typed` with the keys only DNS records use, read on those records alone (null on the
-    others), and answers merged into their queries by `_answered_queries`; `msg` dropped."""
-    dns_msg = pl.when(pl.col("kind") == "dns").then(pl.col("msg"))  # null: no search
-    typed = (
-        typed.with_columns(dns_msg.alias("msg"))
-        .with_columns(unquote(value(pl.col("msg"), key)).alias(key) for key in _DNS_KEYS)
-        .drop("msg")
-    )
+def _with_kind_keys(typed: pl.DataFrame) -> pl.DataFrame:
+    """`typed` with the keys only DNS records use read on those alone, the keys only the
+    others use on those, and answers merged into their queries by `_answered_queries`;
+    `msg` dropped."""
+    dns = pl.col("kind") == "dns"
+    keys = {**dict.fromkeys(_DNS_KEYS, "_dns"), **dict.fromkeys(_OTHER_KEYS, "_other")}
+    typed = _read(typed.lazy(), keys, {"_dns": dns, "_other": ~dns}).drop("msg").collect()
     if typed.select(_dns_role("dns-query").any()).item():
         return _answered_queries(typed.lazy()).collect()
     return typed
