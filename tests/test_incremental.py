@@ -253,25 +253,28 @@ def test_watch_beside_cron_runs_stores_every_line_once(tmp_path):
     logs.mkdir()
     log = logs / "access.log"
     log.write_text(squid_lines(0, 100))
-    watcher = subprocess.Popen(
+    with subprocess.Popen(
         [_exe(), "watch", "--interval", "1", "--store", str(store), str(logs)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    written = 100
-    for _ in range(6):
-        time.sleep(0.5)
-        with open(log, "a") as f:
-            f.write(squid_lines(written, 200))
-        written += 200
-        if written == 700:  # a cron run at the same moment
-            cron = _cli_ingest(store, logs)
-            assert cron.wait() == 0, cron.stderr.read()
-    time.sleep(2.5)
-    watcher.send_signal(signal.SIGTERM)
-    assert watcher.wait(timeout=30) == 0
-    assert "new lines" in watcher.stderr.read()
+    ) as watcher:
+        try:
+            written = 100
+            for _ in range(6):
+                time.sleep(0.5)
+                with open(log, "a") as f:
+                    f.write(squid_lines(written, 200))
+                written += 200
+                if written == 700:  # a cron run at the same moment
+                    cron = _cli_ingest(store, logs)
+                    assert cron.wait() == 0, cron.stderr.read()
+            time.sleep(2.5)
+            watcher.send_signal(signal.SIGTERM)
+            assert watcher.wait(timeout=30) == 0
+            assert "new lines" in watcher.stderr.read()
+        finally:
+            watcher.kill()  # a failed assertion must not leave it watching
     old = time.time() - 3600  # settled: a last run may take a held-back last line
     os.utime(log, (old, old))
     assert _cli_ingest(store, logs).wait() == 0
