@@ -250,3 +250,17 @@ def test_version_imports_no_parser_store_or_report():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_rules_explain_loads_no_suffix_list_parser_or_store():
+    """`rules explain` needs a host's spelling, not its registered domain: tldextract (and
+    the requests it imports), the parsers and Delta stay unloaded."""
+    code = (
+        "import sys; from shadowscan.cli.main import main; sys.argv = ['shadowscan', 'rules', "
+        "'explain', 'https://ChatGPT.com:443/x']\ntry: main()\nexcept SystemExit: pass\n"
+        "heavy = [m for m in ('tldextract', 'deltalake', 'shadowscan.formats.squid') "
+        "if m in sys.modules]; print(heavy, file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "host chatgpt.com" in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "[]"

@@ -138,6 +138,14 @@ class HostTable:
 
 
 def _compute(new: pl.DataFrame) -> pl.DataFrame:
+    table = spelled(new)
+    # raw hosts are unique, and so nearly always are their clean forms: no unique() pass
+    return table.with_columns(_suffixes().registered(table["host"])).select(_empty().columns)
+
+
+def spelled(new: pl.DataFrame) -> pl.DataFrame:
+    """`new`'s `host_raw` authorities with their one spelling (`host`, punycode for IDNA)
+    and `host_port`: what matching needs, without the suffix list registered domains need."""
     table = split_authority(new)
     odd = table.filter(pl.col("host").str.len_bytes() != pl.col("host").str.len_chars())
     if odd.height:
@@ -149,8 +157,7 @@ def _compute(new: pl.DataFrame) -> pl.DataFrame:
             .with_columns(pl.coalesce("fixed", "host").alias("host"))
             .drop("fixed")
         )
-    # raw hosts are unique, and so nearly always are their clean forms: no unique() pass
-    return table.with_columns(_suffixes().registered(table["host"])).select(_empty().columns)
+    return table
 
 
 def _empty() -> pl.DataFrame:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shadowscan.enrich.hosts import HostTable
+from shadowscan.enrich.hosts import spelled
 from shadowscan.formats.fields import split_url
 from shadowscan.match.catalogue import Catalogue
 
@@ -173,7 +173,7 @@ class HostMatcher:
             authority.alias("host_raw"), path.alias("url_path")
         )
         frame = frame.with_columns(pl.coalesce("host_raw", "input").alias("host_raw"))
-        hosts = HostTable().lookup(frame["host_raw"]).select("host_raw", "host")
+        hosts = spelled(frame.select("host_raw").unique().drop_nulls()).select("host_raw", "host")
         frame = frame.join(hosts, on="host_raw", how="left", maintain_order="left")
         return self.match_events(frame.drop("host_raw"))
 
