@@ -11,12 +11,9 @@ punycode labels, the list's wildcard and exception rules) go to tldextract.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 import polars as pl
-
-if TYPE_CHECKING:
-    import tldextract
 
 #: Plain host names: letters, digits, hyphen, underscore, dots; no punycode label.
 _DECIDABLE = r"^[a-z0-9_.-]+$"
@@ -25,9 +22,11 @@ _DECIDABLE = r"^[a-z0-9_.-]+$"
 class PublicSuffixes:
     """The bundled Public Suffix List's ICANN section, split for vectorised lookups."""
 
-    def __init__(self, extract: tldextract.TLDExtract):
-        self._extract = extract
-        rules = [rule for rule in extract.tlds if rule.isascii()]  # IDN hosts go to tldextract
+    def __init__(self, rules: Iterable[str], fallback: Callable[[str], str | None]):
+        """`rules`: the list's ICANN rules (`com`, `co.uk`, `*.ck`, `!www.ck`); `fallback`:
+        the registered domain of one host this cannot decide (tldextract's answer)."""
+        self._fallback = fallback
+        rules = [rule for rule in rules if rule.isascii()]  # IDN hosts go to the fallback
         # `*.ck` and `!www.ck`: under `ck`, tldextract decides
         wild = {rule.split(".", 1)[1] for rule in rules if rule[0] in "*!"}
         plain = [rule for rule in rules if rule[0] not in "*!"]
@@ -54,7 +53,7 @@ class PublicSuffixes:
         )
         odd = frame.join(decided, on="_i", how="anti").filter(host.is_not_null())
         if odd.height:
-            one = host.map_elements(self._one, return_dtype=pl.String)
+            one = host.map_elements(self._fallback, return_dtype=pl.String)
             decided = pl.concat([decided, odd.select("_i", one.alias("registered_domain"))])
         return frame.join(decided, on="_i", how="left", maintain_order="left")["registered_domain"]
 
@@ -65,13 +64,10 @@ class PublicSuffixes:
         chosen = pl.when(False).then(None)
         for n in range(self._depth, 0, -1):  # the longest rule wins
             chosen = chosen.when(pl.col(f"_{n}").is_in(self._plain)).then(pl.col(f"_{n + 1}"))
-        wild = pl.any_horizontal(
-            pl.col(f"_{n}").is_in(self._wild) for n in range(1, self._depth + 1)
+        wild = pl.any_horizontal(  # a host shorter than n labels has a null `_n`: not wild
+            pl.col(f"_{n}").is_in(self._wild).fill_null(False) for n in range(1, self._depth + 1)
         )
         return frame.filter(~wild).select("_i", _whole(chosen))
-
-    def _one(self, host: str) -> str | None:
-        return self._extract(host).top_domain_under_public_suffix or None
 
 
 def _last(n: int) -> pl.Expr:

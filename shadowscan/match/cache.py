@@ -1,4 +1,5 @@
-"""The compiled catalogue kept on disk, so a start does not parse every rule file again.
+"""The compiled catalogue (and the suffix list's rules) kept on disk, so a start does not
+parse every rule file again.
 
 Reading 250 TOML files costs about 0.3 s of CPU at every `ingest`, `watch`
 cycle and `rules explain`; reading them back compiled costs 0.02 s. The
@@ -6,8 +7,8 @@ cache is keyed by the content of every rule file (and the folders and
 shadowscan's version), so any edit, added or removed file rebuilds it. A
 file that is unreadable, truncated or altered fails its checksum and is
 rebuilt, never used. A cache that cannot be written is simply not kept.
-The `KEEP` files used last stay (a hit renews a file); older ones are removed,
-so rule folders that change often do not fill the disk.
+The `KEEP` files of a kind used last stay (a hit renews a file); older ones are
+removed, so rule folders that change often do not fill the disk.
 
 Where: `$SHADOWSCAN_CACHE`, else `$XDG_CACHE_HOME/shadowscan`, else
 `~/.cache/shadowscan`; `SHADOWSCAN_CACHE=off` disables it.
@@ -55,19 +56,20 @@ def content_key(dirs: Sequence[Path], files: Callable[[Path], list[Path]]) -> st
     return digest.hexdigest()
 
 
-def cached(key: str, build: Callable[[], T], kind: type) -> T:
-    """The object stored under `key` if intact and of `kind`, else `build()`, then stored."""
+def cached(key: str, build: Callable[[], T], kind: type, name: str = "catalogue") -> T:
+    """The object stored under `key` if intact and of `kind`, else `build()`, then stored
+    in a file named for what it holds (`name`)."""
     folder = cache_dir()
     if folder is None:
         return build()
-    path = folder / f"catalogue-{key[:32]}.pickle"
+    path = folder / f"{name}-{key[:32]}.pickle"
     found = _read(path, key, kind)
     if found is not None:
         _touch(path)
         return found
     value = build()
     _write(path, key, value)
-    _prune(folder)
+    _prune(folder, name)
     return value
 
 
@@ -107,10 +109,11 @@ def _touch(path: Path) -> None:
         return
 
 
-def _prune(folder: Path) -> None:
-    """Remove all but the `KEEP` files used last (another process may remove them first)."""
+def _prune(folder: Path, name: str) -> None:
+    """Remove all but the `KEEP` files of `name` used last (another process may remove them
+    first)."""
     try:
-        files = sorted(folder.glob("catalogue-*.pickle"), key=lambda p: p.stat().st_mtime)
+        files = sorted(folder.glob(f"{name}-*.pickle"), key=lambda p: p.stat().st_mtime)
         for old in files[:-KEEP]:
             old.unlink(missing_ok=True)
     except OSError:
