@@ -131,7 +131,8 @@ class HostMatcher:
     def match_events(self, events: pl.DataFrame) -> pl.DataFrame:
         """`events` (with `host`, `url_path`) plus the match columns; unmatched rows get nulls."""
         indexed = events.with_row_index("_row")
-        matched = indexed.join(self.match_hosts(events["host"]), on="host", how="left")
+        hosts = events["host"].drop_nulls().unique()  # each host's candidates built once
+        matched = indexed.join(self.match_hosts(hosts), on="host", how="left")
         if self._paths.height and "url_path" in events.columns:
             matched = self._apply_paths(matched)
         return matched.sort("_row").drop("_row")
@@ -214,9 +215,10 @@ class AiTally:
         counts = needed.filter(~shared).group_by("host").len()
         hits = counts.join(self.matcher.match_hosts(counts["host"]), on="host")
         self._total += int(hits["len"].sum())
-        on_shared = needed.filter(shared)
-        if on_shared.height:
-            self._total += self.matcher.match_events(on_shared)["service_id"].count()
+        on_shared = needed.filter(shared).group_by("host", "url_path").len()
+        if on_shared.height:  # each distinct request once, weighted by its count
+            matched = self.matcher.match_events(on_shared)
+            self._total += int(matched.filter(pl.col("service_id").is_not_null())["len"].sum())
 
     def total(self) -> int:
         return self._total
