@@ -31,7 +31,7 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from deltalake.schema import Field, PrimitiveType
-from deltalake.transaction import AddAction, create_table_with_add_actions
+from deltalake.transaction import AddAction
 
 from shadowscan.cloud import is_uri
 from shadowscan.errors import StoreError
@@ -157,9 +157,9 @@ class EventStore:
 
     def committed_offset(self, source_id: str) -> int:
         """The byte offset of the source's last committed events (-1: none), read fresh."""
-        if not (self.events_path / "_delta_log").is_dir():
-            return -1
-        version = DeltaTable(str(self.events_path)).transaction_version(app_id(source_id))
+        version = None
+        if (self.events_path / "_delta_log").is_dir():
+            version = DeltaTable(str(self.events_path)).transaction_version(app_id(source_id))
         self._seen[source_id] = -1 if version is None else version
         return self._seen[source_id]
 
@@ -213,20 +213,7 @@ class EventStore:
     def _commit(self, actions: list[AddAction], properties: CommitProperties, source: str) -> None:
         """Commit add actions if the source's transaction is where this writer saw it."""
         schema = pl.DataFrame(schema=TABLE_SCHEMA).to_arrow().schema
-        if not (self.events_path / "_delta_log").is_dir():
-            try:
-                create_table_with_add_actions(
-                    str(self.events_path),
-                    DeltaSchema.from_arrow(schema),
-                    actions,
-                    mode="append",
-                    partition_by=[PARTITION_COLUMN],
-                    commit_properties=properties,
-                )
-                return
-            except DeltaError:  # another writer created the table first: append to it
-                if not (self.events_path / "_delta_log").is_dir():
-                    raise
+        self._create_events_table(schema)
         table = DeltaTable(str(self.events_path))
         self._check_unclaimed(table, source)
         try:
@@ -241,6 +228,23 @@ class EventStore:
             if "concurrent transaction" in str(exc).lower():
                 raise SourceTaken(source) from None
             raise
+
+    def _create_events_table(self, schema) -> None:
+        """Create the events table empty, so that even the first events are committed against
+        a snapshot (a commit that creates the table has none to check a rival against);
+        when writers race to create it, one does and the others find it."""
+        if (self.events_path / "_delta_log").is_dir():
+            return
+        try:
+            DeltaTable.create(
+                str(self.events_path),
+                DeltaSchema.from_arrow(schema),
+                partition_by=[PARTITION_COLUMN],
+                mode="ignore",
+            )
+        except DeltaError:
+            if not (self.events_path / "_delta_log").is_dir():
+                raise
 
     def _check_unclaimed(self, table: DeltaTable, source: str) -> None:
         """Raise `SourceTaken` if, in this snapshot, the source's transaction moved since
