@@ -128,9 +128,7 @@ def refused(exc: BaseException) -> bool:
     from obstore import exceptions as ob
 
     denied = (ob.UnauthenticatedError, ob.PermissionDeniedError, PermissionError)
-    return isinstance(exc, denied) or bool(
-        _REFUSALS.search(str(exc))
-    )
+    return isinstance(exc, denied) or bool(_REFUSALS.search(str(exc)))
 
 
 def failure(exc: BaseException) -> str | None:

@@ -201,3 +201,16 @@ def test_refused_credentials_are_one_sentence_without_the_key_or_the_endpoint(
     assert "refused the credentials" in said
     for secret in ("AKIAWRONGKEY12345678", "wr0ng/s3cret+KEY", strict_s3.endpoint, "127.0.0.1"):
         assert secret not in said
+
+
+def test_status_and_compact_work_on_an_s3_store(s3):
+    store = f"s3://{s3.bucket()}/store"
+    assert invoke("ingest", "-q", "--store", store, ORG).exit_code == 0
+    before = events(store)
+    status = invoke("status", "--store", store, "--format", "json")
+    assert status.exit_code == 0, status.output
+    said = json.loads(status.stdout)
+    assert said["events"] == before.height and said["size_bytes"] > 0
+    assert said["path"] == store
+    assert invoke("compact", "--store", store).exit_code == 0
+    assert events(store).equals(before)

@@ -70,6 +70,14 @@ class ObjectPath:
         with remote_errors(str(self), "write"):
             obstore.put(self.store, self.uri.key, text.encode("utf-8"))
 
+    def total_size(self) -> int:
+        """Bytes of every object below."""
+        import obstore
+
+        with remote_errors(str(self), "list"):
+            stream = obstore.list(self.store, f"{self.uri.key}/", chunk_size=1000)
+            return sum(meta["size"] for batch in stream for meta in batch)
+
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
         """Nothing to do: a prefix exists once an object lies below it."""
 
