@@ -30,7 +30,7 @@ SECRET_VARIABLES = re.compile(
     r"|GOOGLE_SERVICE_ACCOUNT_KEY|GOOGLE_APPLICATION_CREDENTIALS)$"
 )
 _REDACTED = "[redacted]"
-#: Up to this much of an object is asked for in one request while it is read.
+#: An object is read in ranged requests of this size, the next fetched during this one.
 READ_BUFFER = 8 << 20
 
 

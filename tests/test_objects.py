@@ -214,3 +214,40 @@ def test_status_and_compact_work_on_an_s3_store(s3):
     assert said["path"] == store
     assert invoke("compact", "--store", store).exit_code == 0
     assert events(store).equals(before)
+
+
+def test_reads_and_seeks_across_read_ahead_blocks_give_the_objects_bytes(s3, monkeypatch):
+    import random
+
+    from shadowscan.ingest import objects
+
+    monkeypatch.setattr(objects, "READ_BUFFER", 1000)
+    bucket, data = s3.bucket(), bytes(random.Random(3).randbytes(5500))
+    put(bucket, "blob", data)
+    file = objects.ObjectFile(S3Store(bucket), "blob", len(data), f"s3://{bucket}/blob")
+    rng, pos = random.Random(5), 0
+    for _ in range(60):
+        if rng.random() < 0.3:
+            pos = file.seek(rng.randrange(len(data) + 10))
+        size = rng.choice([1, 6, 999, 1000, 1001, 2500, 7000])
+        assert file.read(size) == data[pos : pos + size]
+        pos = min(pos + size, len(data))
+        assert file.tell() == pos
+    file.seek(0)
+    assert file.read() == data
+    file.close()
+
+
+def test_small_read_ahead_blocks_store_what_a_local_run_stores(s3, tmp_path, monkeypatch):
+    from shadowscan.ingest import objects
+
+    monkeypatch.setattr(objects, "READ_BUFFER", 64 << 10)  # lines and gzip members cut
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "a.log.gz").write_bytes(gzip.compress(squid(0, 4000)))
+    (logs / "b.log").write_bytes(squid(4000, 3000))
+    bucket = s3.bucket()
+    upload(logs, bucket, "proxy")
+    assert invoke("ingest", "-q", "--store", tmp_path / "local", logs).exit_code == 0
+    assert invoke("ingest", "-q", "--store", tmp_path / "s3", f"s3://{bucket}/proxy").exit_code == 0
+    assert events(tmp_path / "s3").equals(events(tmp_path / "local"))

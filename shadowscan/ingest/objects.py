@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -60,13 +61,7 @@ class LogObject:
 
     @contextmanager
     def open(self) -> Iterator[ObjectFile]:
-        import obstore
-
-        with remote_errors(self.stat.uri, "read"):
-            reader = obstore.open_reader(
-                self.store, self.key, buffer_size=READ_BUFFER, size=self.stat.st_size
-            )
-        file = ObjectFile(reader, self.stat.uri)
+        file = ObjectFile(self.store, self.key, self.stat.st_size, self.stat.uri)
         try:
             yield file
         finally:
@@ -74,23 +69,60 @@ class LogObject:
 
 
 class ObjectFile:
-    """A seekable binary file over an object: what the reader asks of an open local file."""
+    """A seekable binary file over an object: what the reader asks of an open local file.
+
+    The object is fetched in aligned blocks by ranged GETs, and the block after the
+    one being read is fetched in a thread meanwhile, so the network's latency hides
+    behind parsing instead of adding to it (one request at a time left a loopback
+    read of 160 MB waiting 5 s). Two blocks at most are held.
+    """
 
     closed = False
 
-    def __init__(self, reader, name: str):
-        self._reader, self.name = reader, name
+    def __init__(self, store, key: str, size: int, name: str):
+        self._store, self._key, self.size, self.name = store, key, size, name
+        self._pos, self._start, self._block = 0, 0, b""
+        self._ahead: tuple[int, Future] | None = None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="object-read-ahead")
 
     def read(self, size: int = -1) -> bytes:
+        left = self.size - self._pos if size is None or size < 0 else size
+        out = bytearray()
+        while left > 0 and self._pos < self.size:
+            block = self._block_at(self._pos)
+            at = self._pos - self._start
+            piece = memoryview(block)[at : at + left]
+            out += piece
+            self._pos += len(piece)
+            left -= len(piece)
+        return bytes(out)
+
+    def _block_at(self, pos: int) -> bytes:
+        """The block holding byte `pos`; the next one starts downloading."""
+        if not self._start <= pos < self._start + len(self._block):
+            start = pos - pos % READ_BUFFER
+            ahead, self._ahead = self._ahead, None
+            ready = ahead is not None and ahead[0] == start
+            self._start, self._block = start, ahead[1].result() if ready else self._fetch(start)
+            following = start + READ_BUFFER
+            if following < self.size:
+                self._ahead = (following, self._pool.submit(self._fetch, following))
+        return self._block
+
+    def _fetch(self, start: int) -> bytes:
+        import obstore
+
+        end = min(start + READ_BUFFER, self.size)
         with remote_errors(self.name, "read"):
-            data = self._reader.read() if size is None or size < 0 else self._reader.read(size)
-        return data.to_bytes()
+            return obstore.get_range(self._store, self._key, start=start, end=end).to_bytes()
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        return self._reader.seek(offset, whence)
+        base = {0: 0, 1: self._pos, 2: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
 
     def tell(self) -> int:
-        return self._reader.tell()
+        return self._pos
 
     def readable(self) -> bool:
         return True
@@ -100,8 +132,8 @@ class ObjectFile:
 
     def close(self) -> None:
         if not self.closed:
-            self._reader.close()
-            self.closed = True
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._block, self._ahead, self.closed = b"", None, True
 
 
 @dataclass
