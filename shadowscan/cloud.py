@@ -89,8 +89,46 @@ def bucket_store(uri: ObjectUri):
     """An obstore store for the whole bucket, configured from the environment."""
     from obstore.store import from_url
 
+    if uri.scheme.startswith("s3"):
+        use_aws_profile()
     with remote_errors(uri.root, "open"):
         return from_url(uri.root)
+
+
+def use_aws_profile() -> None:
+    """Resolve `AWS_PROFILE` (~/.aws/config and credentials, SSO, assumed roles) into this
+    process's AWS_* variables, as `aws configure export-credentials` would.
+
+    object_store, under both obstore and deltalake, reads variables, web identity
+    and instance roles but no profile; boto3 reads profiles, when it is installed.
+    Variables already set win: they are the more explicit choice.
+    """
+    if not os.environ.get("AWS_PROFILE") or os.environ.get("AWS_ACCESS_KEY_ID"):
+        return
+    try:
+        import boto3
+    except ImportError:
+        raise StoreError(
+            "AWS_PROFILE is set, but reading a profile needs boto3, which is not installed.",
+            hint="pip install boto3, or export the profile's credentials: "
+            "eval $(aws configure export-credentials --format env).",
+        ) from None
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.Session()
+        found = session.get_credentials()
+    except BotoCoreError:  # no such profile, a broken config file, an SSO login expired
+        raise AccessDenied("the profile named by AWS_PROFILE cannot be read.") from None
+    if found is None:
+        raise AccessDenied("the profile named by AWS_PROFILE holds no credentials.")
+    frozen = found.get_frozen_credentials()
+    os.environ["AWS_ACCESS_KEY_ID"] = frozen.access_key
+    os.environ["AWS_SECRET_ACCESS_KEY"] = frozen.secret_key
+    if frozen.token:
+        os.environ["AWS_SESSION_TOKEN"] = frozen.token
+    if session.region_name and not os.environ.get("AWS_REGION"):
+        os.environ["AWS_REGION"] = session.region_name
 
 
 @contextmanager

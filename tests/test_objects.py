@@ -251,3 +251,26 @@ def test_small_read_ahead_blocks_store_what_a_local_run_stores(s3, tmp_path, mon
     assert invoke("ingest", "-q", "--store", tmp_path / "local", logs).exit_code == 0
     assert invoke("ingest", "-q", "--store", tmp_path / "s3", f"s3://{bucket}/proxy").exit_code == 0
     assert events(tmp_path / "s3").equals(events(tmp_path / "local"))
+
+
+def test_a_named_aws_profile_reaches_both_the_logs_and_the_store(s3, tmp_path):
+    """object_store reads no profile; shadowscan resolves AWS_PROFILE for both sides."""
+    bucket = s3.bucket()
+    put(bucket, "proxy/access.log", squid(0, 500))
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        f"[audit]\naws_access_key_id = {s3.env()['AWS_ACCESS_KEY_ID']}\n"
+        f"aws_secret_access_key = {s3.env()['AWS_SECRET_ACCESS_KEY']}\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
+    env.update(HOME=str(home), AWS_PROFILE="audit", AWS_EC2_METADATA_DISABLED="true")
+    store = f"s3://{bucket}/store"
+    args = [EXE, "ingest", "-q", "--store", store, f"s3://{bucket}/proxy/"]
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert lines_stored(store) == 500
