@@ -155,8 +155,8 @@ def test_concurrent_writers_on_separate_hosts_store_every_line_once(s3, tmp_path
     bucket = s3.bucket()
     logs = tmp_path / "logs"
     logs.mkdir()
-    for i in range(6):  # 1.2 MB each: with --commit-every 1, two commits per log
-        (logs / f"access-{i}.log").write_bytes(squid(i * 9000, 9000))
+    for i in range(6):
+        (logs / f"access-{i}.log").write_bytes(squid(i * 3000, 3000))
     upload(logs, bucket, "proxy")
     assert invoke("ingest", "-q", "--store", tmp_path / "local", logs).exit_code == 0
     store = f"s3://{bucket}/shared"
@@ -165,12 +165,12 @@ def test_concurrent_writers_on_separate_hosts_store_every_line_once(s3, tmp_path
         home = tmp_path / f"host{n}"
         home.mkdir()
         env = {**os.environ, "HOME": str(home), "SHADOWSCAN_CACHE": str(home / "cache")}
-        command = [EXE, "ingest", "--store", store, "--commit-every", "1", f"s3://{bucket}/proxy"]
+        command = [EXE, "ingest", "--store", store, f"s3://{bucket}/proxy"]
         procs.append(subprocess.Popen(command, env=env, stdout=PIPE, stderr=PIPE, text=True))
     outputs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
     assert events(store).equals(events(tmp_path / "local"))
-    assert lines_stored(store) == 6 * 9000
+    assert lines_stored(store) == 6 * 3000
     assert headline(store) == headline(tmp_path / "local")
 
 
@@ -274,3 +274,29 @@ def test_a_named_aws_profile_reaches_both_the_logs_and_the_store(s3, tmp_path):
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert lines_stored(store) == 500
+
+
+def test_a_rival_commit_after_the_snapshot_is_refused_by_delta_and_skips_the_log(s3, tmp_path):
+    """The race the position check cannot see: a rival commits the same log between this
+    writer's snapshot and its commit. Delta's conflict check refuses the commit."""
+    from shadowscan.pipeline import parse_file
+    from shadowscan.store.delta import SourceTaken
+
+    (tmp_path / "a.log").write_bytes(squid(0, 300))
+    frame = parse_file(tmp_path / "a.log")[1]
+    address = f"s3://{s3.bucket()}/store"
+    mine, rival = EventStore(address), EventStore(address)
+    for store in (mine, rival):
+        store.check_version(create=True)
+        assert store.committed_offset("src") == -1
+    check = mine._check_unclaimed
+
+    def rival_commits_meanwhile(table, source):
+        check(table, source)  # passes: nothing committed yet in this snapshot
+        rival.append([frame], source_file="a.log", source_id="src", offset=lambda: 100)
+
+    mine._check_unclaimed = rival_commits_meanwhile
+    with pytest.raises(SourceTaken):
+        mine.append([frame], source_file="a.log", source_id="src", offset=lambda: 100)
+    assert EventStore(address).events().collect().height == frame.height
+    assert EventStore(address).committed_offset("src") == 100

@@ -293,7 +293,9 @@ class EventStore:
         try:
             DeltaTable(str(path))
         except (TableNotFoundError, OSError) as exc:
-            raise StoreError(f"{path} is not a readable shadowscan store ({exc}).") from exc
+            # an object store's message may carry its endpoint: the address alone is said
+            detail = "" if self.remote else f" ({exc})"
+            raise StoreError(f"{path} is not a readable shadowscan store{detail}.") from exc
         return pl.scan_delta(str(path))
 
 
