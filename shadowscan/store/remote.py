@@ -11,7 +11,6 @@ parts, so memory stays bounded as it does locally.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from shadowscan.cloud import ObjectUri, bucket_store, remote_errors
 
@@ -34,10 +33,6 @@ class ObjectPath:
 
     def __str__(self) -> str:
         return str(self.uri)
-
-    @property
-    def name(self) -> str:
-        return self.uri.key.rsplit("/", 1)[-1]
 
     def is_dir(self) -> bool:
         """Whether any object lies below: object storage has no folders of its own."""
@@ -80,12 +75,6 @@ class ObjectPath:
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
         """Nothing to do: a prefix exists once an object lies below it."""
-
-    def stat(self) -> SimpleNamespace:
-        import obstore
-
-        with remote_errors(str(self), "read"):
-            return SimpleNamespace(st_size=obstore.head(self.store, self.uri.key)["size"])
 
     def open_upload(self) -> Upload:
         import obstore
