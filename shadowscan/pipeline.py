@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,12 +16,14 @@ from typing import BinaryIO
 import polars as pl
 
 from shadowscan.ahead import ahead
+from shadowscan.cloud import AccessDenied, is_uri
 from shadowscan.enrich.hosts import HostTable
-from shadowscan.errors import InputError
+from shadowscan.errors import InputError, StoreError
 from shadowscan.formats import FORMATS, LogFormat, ParseContext
 from shadowscan.formats.mapped import MappedFormat
 from shadowscan.formats.mixed import MixedFormat
 from shadowscan.ingest.detect import detect
+from shadowscan.ingest.objects import LogObject, find_objects
 from shadowscan.ingest.reader import (
     MAX_LINE_BYTES,
     Chunk,
@@ -39,8 +41,7 @@ from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.normalise import normalise
 from shadowscan.schema import STORE_SCHEMA
-from shadowscan.store.delta import EventStore
-from shadowscan.store.locks import source_lock
+from shadowscan.store.delta import EventStore, SourceTaken
 from shadowscan.store.manifest import FINGERPRINT_BYTES, Manifest, Position
 
 #: Called with (path, bytes done in this file) as reading advances.
@@ -76,7 +77,8 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Log:
-    """A log file being ingested: its name, the open file, and its stat when opened."""
+    """A log being ingested: its name, the open file, and its stat when opened (an object's
+    `ObjectStat`: size, time, address and ETag)."""
 
     path: Path
     raw: BinaryIO
@@ -86,6 +88,22 @@ class _Log:
     def compressed(self) -> bool:
         return compression_of(self.raw) is not None
 
+    @property
+    def growing(self) -> bool:
+        """A local file may still be written to; an object is whole once it is listed."""
+        return not isinstance(self.path, str)
+
+
+@contextmanager
+def _opened(source: Path | LogObject) -> Iterator[_Log]:
+    """One open file (or object) for every step: rotation can't swap it midway."""
+    if isinstance(source, LogObject):
+        with source.open() as raw:
+            yield _Log(source.path, raw, source.stat)
+    else:
+        with open(source, "rb") as raw:
+            yield _Log(source, raw, os.fstat(raw.fileno()))
+
 
 def ingest(
     paths: list[str | Path],
@@ -94,27 +112,34 @@ def ingest(
     log_format: str | MappedFormat | None = None,
     progress: Progress | None = None,
     catalogue: Catalogue | None = None,
+    relist: bool = False,
     **reading,
 ) -> IngestSummary:
-    """Ingest what is new under `paths` into `store`: each source resumes where it stopped.
+    """Ingest what is new under `paths` (files, folders, object-storage addresses) into
+    `store`: each source resumes where it stopped.
 
+    `relist` lists object-storage prefixes whole rather than from the last day read.
     `reading` holds `Reading`'s fields (timezone, year, identity, reingest, settle,
     commit_bytes, max_line_bytes)."""
     started = time.perf_counter()
-    found = find_logs(paths)
+    found = find_logs([p for p in paths if not is_uri(p)])
     store.check_version(create=True)
     summary = IngestSummary(skipped=list(found.skipped), unreadable=found.unreadable)
     manifest = Manifest(store.runs().collect())
+    sources = [*found.files, *_objects(paths, manifest, relist, summary)]
     run = _Run(
         store, Reading(**reading), HostMatcher(catalogue or load_catalogue()), HostTable(), progress
     )
-    for path in found.files:
+    for source in sources:
         try:
-            with open(path, "rb") as raw:  # one open file for every step: rotation can't swap it
-                log = _Log(path, raw, os.fstat(raw.fileno()))
+            with _opened(source) as log:
                 result = _ingest_source(run, log, manifest, log_format)
-        except OSError as exc:  # vanished or unreadable since it was found
-            summary.skipped.append((path, exc.strerror or str(exc)))
+        except AccessDenied:
+            raise
+        except (OSError, StoreError) as exc:  # vanished or unreadable since it was found
+            reason = exc.message if isinstance(exc, StoreError) else exc.strerror or str(exc)
+            where = source.path if isinstance(source, LogObject) else source
+            summary.skipped.append((where, reason))
             summary.unreadable += 1
             continue
         if isinstance(result, FileResult):
@@ -122,13 +147,33 @@ def ingest(
         elif result is None:
             summary.unchanged += 1
         else:
-            summary.skipped.append((path, result))
-            summary.busy += result == BUSY
+            summary.skipped.append((log.path, result))
+            summary.busy += result in (BUSY, TAKEN)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 BUSY = "being ingested by another process"
+TAKEN = "another process stored part of it meanwhile: left to that process for this run"
+
+
+def _objects(paths, manifest: Manifest, relist: bool, summary: IngestSummary) -> list[LogObject]:
+    """The objects under the object-storage addresses among `paths`; an address that
+    cannot be listed is skipped with its reason, as a missing path is (refused
+    credentials stop the run: no other address would fare better)."""
+    objects = []
+    for address in (str(p) for p in paths if is_uri(p)):
+        try:
+            listing = find_objects(address, manifest.objects_read(), relist)
+        except AccessDenied:
+            raise
+        except StoreError as exc:
+            summary.skipped.append((address, exc.message))
+            summary.unreadable += 1
+            continue
+        summary.skipped.extend(listing.skipped)
+        objects.extend(listing.objects)
+    return objects
 
 
 def _ingest_source(
@@ -142,10 +187,13 @@ def _ingest_source(
     if fmt is None:
         return reason
     position = manifest.locate(read_head(log.raw, FINGERPRINT_BYTES), log.st)
-    with source_lock(run.store.root, position.source_id) as held:
+    with run.store.lock(position.source_id) as held:
         if not held:
             return BUSY
-        return _ingest_file(run, log, fmt, position)
+        try:
+            return _ingest_file(run, log, fmt, position)
+        except SourceTaken:
+            return TAKEN
 
 
 def _ingest_file(run: _Run, log: _Log, fmt: LogFormat, position: Position) -> FileResult:
@@ -153,13 +201,15 @@ def _ingest_file(run: _Run, log: _Log, fmt: LogFormat, position: Position) -> Fi
     reading = run.reading
     start, line = resume_point(run.store, log.raw, position, reading.reingest)
     result = FileResult(log.path, fmt.name, bytes=log.st.st_size, note=position.note)
+    if position.warning:
+        result.warnings.append(position.warning)
     if not log.compressed and log.st.st_size < start:
         result.warnings.append(
             f"the file is shorter ({log.st.st_size:,} bytes) than what was already read "
             f"({start:,}): it was truncated or rewritten; nothing read (--reingest reads it anew)"
         )
         return result
-    hold = not log.compressed and time.time() - log.st.st_mtime < reading.settle
+    hold = log.growing and not log.compressed and time.time() - log.st.st_mtime < reading.settle
     chunks = read_chunks(
         log.raw,
         warnings=result.warnings,

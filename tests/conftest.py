@@ -60,3 +60,30 @@ def org_store(tmp_path_factory) -> Path:
     result = CliRunner().invoke(cli, ["ingest", "-q", "--store", str(path), str(ORG / "logs")])
     assert result.exit_code == 0, result.output
     return path
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on loopback, one per test process, stopped at the end.
+
+    A server that cannot start skips its tests, or fails them under
+    SHADOWSCAN_REQUIRE_TOOLS=1 (CI), where they must run."""
+    from tests.s3server import REQUIRE_TOOLS, S3Server
+
+    try:
+        server = S3Server.start()
+    except (OSError, RuntimeError) as exc:
+        message = f"moto's S3 server could not start ({exc}); pip install 'moto[server]'"
+        if REQUIRE_TOOLS:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_server, monkeypatch):
+    """The loopback S3 server with its AWS_* variables set for this test and its children."""
+    for name, value in s3_server.env().items():
+        monkeypatch.setenv(name, value)
+    return s3_server

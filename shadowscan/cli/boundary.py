@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
+from shadowscan.cloud import redact
 from shadowscan.errors import ShadowscanError
 
 
@@ -32,7 +33,7 @@ BUG = (
 def report_error(exc: ShadowscanError, console: Console) -> int:
     """Print `error: … / --> where / help: …` on stderr and return the exit code."""
     text = Text("error: ", style="bold red")
-    text.append(exc.message)
+    text.append(redact(exc.message))
     if exc.location:
         text.append(f"\n  --> {exc.location}")
     if exc.hint:
@@ -74,12 +75,14 @@ def run(cli: click.Group, console: Console) -> int:
     except OSError as exc:
         if debug:
             raise
-        console.print(Text(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")))
+        said = f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+        console.print(Text(redact(said)))  # a library's message may hold an endpoint or key
         return Exit.ERROR
     except Exception as exc:  # the last resort: one line, never a raw traceback
         if debug:
             raise
-        console.print(Text(f"error: unexpected {type(exc).__name__}: {exc}"), soft_wrap=True)
+        said = redact(f"error: unexpected {type(exc).__name__}: {exc}")
+        console.print(Text(said), soft_wrap=True)
         console.print(Text(f"  help: {BUG}"), soft_wrap=True)
         return Exit.ERROR
     return code if isinstance(code, int) else Exit.OK

@@ -6,7 +6,6 @@ import signal
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -16,6 +15,7 @@ from shadowscan.cli.boundary import Exit
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store
 from shadowscan.cli.options import (
     config_option,
+    log_paths,
     rules_option,
     store_option,
     timezone_option,
@@ -112,9 +112,14 @@ def _reading(
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, callback=lambda ctx, param, v: log_paths(v))
 @store_option
 @reading_options
+@click.option(
+    "--relist",
+    is_flag=True,
+    help="List object-storage prefixes whole, not from the day of the last key read.",
+)
 @click.option(
     "--reingest",
     is_flag=True,
@@ -129,8 +134,9 @@ def _reading(
     metavar="MB",
     help="Commit after this much input: a crash redoes at most this much.",
 )
-def ingest(paths, store, reingest, commit_mb, **reading) -> None:
-    """Read what is new in log files and folders (recursively, compressed or not).
+def ingest(paths, store, relist, reingest, commit_mb, **reading) -> None:
+    """Read what is new in log files and folders (recursively, compressed or not), or
+    under s3://, gs://, az:// or abfs:// addresses.
 
     Each log resumes where the last run stopped: running twice counts once, and
     a log renamed or compressed by rotation is not read again. A path that
@@ -146,6 +152,7 @@ def ingest(paths, store, reingest, commit_mb, **reading) -> None:
             target,
             progress=progress,
             reingest=reingest,
+            relist=relist,
             commit_bytes=commit_mb << 20,
             **options,
         )
@@ -161,7 +168,7 @@ def ingest(paths, store, reingest, commit_mb, **reading) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, callback=lambda ctx, param, v: log_paths(v))
 @store_option
 @click.option(
     "--interval",

@@ -6,11 +6,29 @@ from pathlib import Path
 
 import click
 
+from shadowscan.cloud import is_uri
+
+
+def _location(ctx, param, value):
+    """A local folder as a Path (checked as click checks one); an object-storage address
+    (s3://, gs://, az://, abfs://) as it is: a Path would fold its `//`."""
+    if value is None or is_uri(value):
+        return value
+    return click.Path(file_okay=False, path_type=Path).convert(value, param, ctx)
+
+
+def log_paths(values) -> tuple:
+    """Files and folders as Paths, object-storage addresses as they are."""
+    return tuple(v if is_uri(v) else Path(v) for v in values)
+
+
 store_option = click.option(
     "--store",
-    type=click.Path(file_okay=False, path_type=Path),
+    callback=_location,
     default=None,
-    help="Store folder [default: $SHADOWSCAN_STORE, else ./shadowscan-data].",
+    metavar="DIR|URI",
+    help="Store folder or object-storage address (s3://bucket/prefix, gs://, az://) "
+    "[default: $SHADOWSCAN_STORE, else ./shadowscan-data].",
 )
 timezone_option = click.option(
     "--timezone", default="UTC", show_default=True, help="Zone of local log times."

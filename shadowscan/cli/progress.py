@@ -16,6 +16,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from shadowscan.cloud import is_uri
 from shadowscan.ingest.walk import find_logs
 from shadowscan.report.safe import visible
 
@@ -26,7 +27,11 @@ def ingest_progress(paths, console: Console, enabled: bool) -> Iterator:
     if not (enabled and console.is_terminal):
         yield None
         return
-    total = sum(p.stat().st_size for p in find_logs(list(paths)).files)
+    local = [p for p in paths if not is_uri(p)]
+    # objects are sized only once listed: an address makes the bar's end unknown
+    total = (
+        None if len(local) < len(paths) else sum(p.stat().st_size for p in find_logs(local).files)
+    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -70,6 +70,7 @@ class FileResult:
             "offset_end": end,
             "line_end": line,
             "complete": complete,
+            "etag": getattr(st, "etag", None),  # an object's; None for a local file
         }
 
 

@@ -36,8 +36,9 @@ def _umask() -> int:
 
 def check_output(path: Path, store: Path, inputs: Iterable[Path] = ()) -> None:
     """Refuse to write inside the store or over an input (the policy and its files)."""
-    target, root = path.resolve(), store.resolve()
-    if target == root or root in target.parents:
+    target = path.resolve()
+    root = store.resolve() if isinstance(store, Path) else None  # object storage: not here
+    if root is not None and (target == root or root in target.parents):
         raise UsageError(f"{path} is inside the store {store}.", hint="Write reports elsewhere.")
     if any(target == Path(i).resolve() for i in inputs):
         raise UsageError(

@@ -6,27 +6,39 @@ samples: the manifest, see `manifest.py`). Delta gives atomic commits (a crash
 never leaves half a batch visible), many writers, and tables that Spark,
 Trino, DuckDB and Polars read as they are. `shadowscan-store.json` names the
 store's schema version.
+
+The store may lie on object storage (`--store s3://bucket/shadowscan/`): the
+same tables under a key prefix, written by many processes on many hosts at once.
+No lock spans hosts there, so exactly-once rests on the Delta log alone: each
+commit of a source's events carries its application transaction, and is made
+only if the transaction still stands where this writer last saw it, against a
+snapshot whose later rivals Delta's conflict check rejects ("concurrent
+transaction"). The loser raises `SourceTaken` and leaves that log to the winner.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from deltalake import Schema as DeltaSchema
-from deltalake.exceptions import DeltaError, TableNotFoundError
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from deltalake.schema import Field, PrimitiveType
-from deltalake.transaction import AddAction, create_table_with_add_actions
+from deltalake.transaction import AddAction
 
 from shadowscan.ahead import ahead
+from shadowscan.cloud import is_uri
 from shadowscan.errors import StoreError
 from shadowscan.schema import PARTITION_COLUMN, SOURCE_COLUMN, TABLE_SCHEMA
 from shadowscan.store.files import PartitionedWriter
+from shadowscan.store.locks import source_lock
 from shadowscan.store.manifest import app_id
+from shadowscan.store.remote import ObjectPath
 
 SCHEMA_VERSION = 3
 VERSION_FILE = "shadowscan-store.json"
@@ -60,21 +72,39 @@ RUNS_SCHEMA = pl.Schema(
         "offset_end": pl.Int64,
         "line_end": pl.Int64,
         "complete": pl.Boolean,
+        "etag": pl.String,  # an object's ETag (object storage); null for a local file
     }
 )
 
 
-def default_store_path() -> Path:
-    return Path(os.environ.get("SHADOWSCAN_STORE") or "shadowscan-data")
+class SourceTaken(Exception):
+    """Another writer committed events of this source since this one read its position."""
+
+
+def default_store_path() -> str:
+    return os.environ.get("SHADOWSCAN_STORE") or "shadowscan-data"
 
 
 class EventStore:
     """Append events in streaming commits; scan them back lazily."""
 
-    def __init__(self, root: Path):
-        self.root = Path(root)
+    def __init__(self, root: Path | str):
+        self.remote = is_uri(root)
+        self.root = ObjectPath.of(str(root)) if self.remote else Path(root)
         self.events_path = self.root / "events"
         self.runs_path = self.root / "ingest"
+        #: per source, the transaction version this writer last saw (-1: none)
+        self._seen: dict[str, int] = {}
+
+    @contextmanager
+    def lock(self, source_id: str) -> Iterator[bool]:
+        """Hold a source for this process: a local lock file; on object storage, where no
+        lock spans hosts, always granted (`append` detects a rival instead)."""
+        if self.remote:
+            yield True
+            return
+        with source_lock(self.root, source_id) as held:
+            yield held
 
     def exists(self) -> bool:
         return (self.events_path / "_delta_log").is_dir() or (
@@ -126,10 +156,11 @@ class EventStore:
 
     def committed_offset(self, source_id: str) -> int:
         """The byte offset of the source's last committed events (-1: none), read fresh."""
-        if not (self.events_path / "_delta_log").is_dir():
-            return -1
-        version = DeltaTable(str(self.events_path)).transaction_version(app_id(source_id))
-        return -1 if version is None else version
+        version = None
+        if (self.events_path / "_delta_log").is_dir():
+            version = DeltaTable(str(self.events_path)).transaction_version(app_id(source_id))
+        self._seen[source_id] = -1 if version is None else version
+        return self._seen[source_id]
 
     def append(
         self,
@@ -152,11 +183,13 @@ class EventStore:
             writer.write(frame.with_columns(pl.lit(source_id).alias(SOURCE_COLUMN)))
         actions = writer.close()
         if actions:
+            end = offset()
             properties = CommitProperties(
                 custom_metadata={"shadowscan.source_file": source_file},
-                app_transactions=[Transaction(app_id(source_id), offset())],
+                app_transactions=[Transaction(app_id(source_id), end)],
             )
-            self._commit(actions, properties)
+            self._commit(actions, properties, source_id)
+            self._seen[source_id] = end
         return sum(json.loads(a.stats)["numRecords"] for a in actions)
 
     def forget(self, source_id: str) -> None:
@@ -174,32 +207,63 @@ class EventStore:
                     app_transactions=[Transaction(app_id(source_id), 0)]
                 ),
             )
+            self._seen[source_id] = 0
 
-    def _commit(self, actions: list[AddAction], properties: CommitProperties) -> None:
+    def _commit(self, actions: list[AddAction], properties: CommitProperties, source: str) -> None:
+        """Commit add actions if the source's transaction is where this writer saw it."""
         schema = pl.DataFrame(schema=TABLE_SCHEMA).to_arrow().schema
-        if (self.events_path / "_delta_log").is_dir():
-            DeltaTable(str(self.events_path)).create_write_transaction(
+        self._create_events_table(schema)
+        table = DeltaTable(str(self.events_path))
+        self._check_unclaimed(table, source)
+        try:
+            table.create_write_transaction(
                 actions,
                 mode="append",
                 schema=schema,
                 partition_by=[PARTITION_COLUMN],
                 commit_properties=properties,
             )
-        else:
-            create_table_with_add_actions(
+        except CommitFailedError as exc:
+            if "concurrent transaction" in str(exc).lower():
+                raise SourceTaken(source) from None
+            raise
+
+    def _create_events_table(self, schema) -> None:
+        """Create the events table empty, so that even the first events are committed against
+        a snapshot (a commit that creates the table has none to check a rival against);
+        when writers race to create it, one does and the others find it."""
+        if (self.events_path / "_delta_log").is_dir():
+            return
+        try:
+            DeltaTable.create(
                 str(self.events_path),
                 DeltaSchema.from_arrow(schema),
-                actions,
-                mode="append",
                 partition_by=[PARTITION_COLUMN],
-                commit_properties=properties,
+                mode="ignore",
             )
+        except DeltaError:
+            if not (self.events_path / "_delta_log").is_dir():
+                raise
+
+    def _check_unclaimed(self, table: DeltaTable, source: str) -> None:
+        """Raise `SourceTaken` if, in this snapshot, the source's transaction moved since
+        this writer read it: a rival stored part of the same log meanwhile."""
+        if source not in self._seen:
+            return
+        version = table.transaction_version(app_id(source))
+        if (-1 if version is None else version) != self._seen[source]:
+            raise SourceTaken(source)
 
     def record_run(self, run: dict) -> None:
         """Add one row describing an ingested file to the `ingest` table."""
-        frame = pl.DataFrame([run], schema=RUNS_SCHEMA)
+        frame = pl.DataFrame([run], schema=RUNS_SCHEMA).to_arrow()
         self.root.mkdir(parents=True, exist_ok=True)
-        write_deltalake(str(self.runs_path), frame.to_arrow(), mode="append")
+        try:
+            write_deltalake(str(self.runs_path), frame, mode="append", schema_mode="merge")
+        except DeltaError:  # two writers creating the table at once: the loser appends
+            if not (self.runs_path / "_delta_log").is_dir():
+                raise
+            write_deltalake(str(self.runs_path), frame, mode="append", schema_mode="merge")
 
     def events(self) -> pl.LazyFrame:
         """All stored events, lazily; an empty frame for a store with none yet."""
@@ -222,11 +286,13 @@ class EventStore:
             .collect()
         )
 
-    def _scan(self, path: Path, schema: pl.Schema) -> pl.LazyFrame:
+    def _scan(self, path: Path | ObjectPath, schema: pl.Schema) -> pl.LazyFrame:
         if not (path / "_delta_log").is_dir():
             return pl.LazyFrame(schema=schema)
         try:
             DeltaTable(str(path))
         except (TableNotFoundError, OSError) as exc:
-            raise StoreError(f"{path} is not a readable shadowscan store ({exc}).") from exc
+            # an object store's message may carry its endpoint: the address alone is said
+            detail = "" if self.remote else f" ({exc})"
+            raise StoreError(f"{path} is not a readable shadowscan store{detail}.") from exc
         return pl.scan_delta(str(path))

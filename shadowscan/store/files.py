@@ -4,7 +4,8 @@ We write the files ourselves (pyarrow's streaming ParquetWriter, one row group
 per chunk) instead of handing a stream to Delta's writer because memory stays
 bounded by one chunk, the GIL is released while encoding so parsing the next
 chunk overlaps, and files can be committed in bounded batches. Files nobody
-committed are invisible to readers and removed by a vacuum.
+committed are invisible to readers and removed by a vacuum. On object storage
+(`remote.ObjectPath` for a root) each file is uploaded in parts as it is written.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class _OpenFile:
     relative: str
     writer: pq.ParquetWriter
     day: str | None
+    upload: object = None  # the object being uploaded, for a store on object storage
     rows: int = 0
     ts_min: object = None
     ts_max: object = None
@@ -81,14 +83,19 @@ class PartitionedWriter:
     def _start(self, day: str | None) -> _OpenFile:
         folder = f"{PARTITION_COLUMN}={day if day is not None else '__HIVE_DEFAULT_PARTITION__'}"
         relative = f"{folder}/part-{uuid.uuid4()}.zstd.parquet"
-        (self.root / folder).mkdir(parents=True, exist_ok=True)
-        writer = pq.ParquetWriter(self.root / relative, self.schema, **PARQUET_OPTIONS)
-        self._open[day] = _OpenFile(relative, writer, day)
+        target = self.root / relative
+        upload = None if isinstance(target, Path) else target.open_upload()
+        if upload is None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        writer = pq.ParquetWriter(upload or target, self.schema, **PARQUET_OPTIONS)
+        self._open[day] = _OpenFile(relative, writer, day, upload)
         return self._open[day]
 
     def _finish(self, key: str | None) -> None:
         handle = self._open.pop(key)
         handle.writer.close()
+        if handle.upload is not None:
+            handle.upload.close()
         stats = {
             "numRecords": handle.rows,
             "minValues": {"ts": _iso(handle.ts_min)},
@@ -98,13 +105,17 @@ class PartitionedWriter:
         self.done.append(
             AddAction(
                 path=handle.relative,
-                size=(self.root / handle.relative).stat().st_size,
+                size=_size(self.root / handle.relative, handle.upload),
                 partition_values={PARTITION_COLUMN: handle.day},
                 modification_time=int(time.time() * 1000),
                 data_change=True,
                 stats=json.dumps(stats),
             )
         )
+
+
+def _size(target, upload) -> int:
+    return upload.size if upload is not None else target.stat().st_size
 
 
 def _iso(value) -> str | None:

@@ -114,6 +114,8 @@ def _table(store: EventStore) -> DeltaTable | None:
 
 
 def _size(store: EventStore) -> int:
+    if store.remote:
+        return store.root.total_size()
     total = 0
     for root, _, files in os.walk(store.root):
         total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
