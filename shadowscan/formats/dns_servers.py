@@ -69,8 +69,8 @@ def dns_events(rows: pl.LazyFrame) -> pl.DataFrame:
     """Parser output from a frame of DNS fields: `ts`, `client_ip`, the question's `name`,
     `method`, `status` (Int32), `action` and a Boolean `valid`.
 
-    A row is ok when it is valid and has a time, a client address and a name
-    (an empty name is none; the name is the projection's rule for every DNS event).
+    A row is ok when it is valid and has a time and a client address, and (as
+    `project` requires of every DNS event) a name: an empty one is none.
     """
     c = pl.col
     projection = Projection(
