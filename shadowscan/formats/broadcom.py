@@ -16,14 +16,9 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import (
-    epoch_seconds,
-    proxy_verdict,
-    query_suffix,
-    to_int,
-    with_url_parts,
-)
+from shadowscan.formats.fields import epoch_seconds, proxy_verdict, query_suffix, to_int
 from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import unwrapped
 from shadowscan.formats.w3c import FIELD_NAMES as W3C_NAMES
 from shadowscan.schema import UTC_MICROS
@@ -166,28 +161,28 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     tls = c("scheme").str.to_lowercase().eq_missing("ssl")
     connect = c("method").eq_missing("CONNECT")
-    raw = with_url_parts(raw, c("uri"), "__url_authority", "__url_path")  # split once
-    uri_host, uri_path = pl.col("__url_authority"), pl.col("__url_path")
     absolute = c("uri").str.contains(r"://|^[^/\s]+:\d+$").fill_null(False)
     path = pl.concat_str(c("path"), query_suffix(c("query")))
     method = pl.when(c("method").str.to_lowercase() != "unknown").then(c("method"))
     status = to_int(c("status"), pl.Int32)
-    out = raw.select(
-        "source_line",
-        _time().alias("ts"),
-        pl.when(tls).then(pl.lit("tls")).otherwise(pl.lit("http")).alias("event_kind"),
-        "client_ip",
-        c("user").alias("user_raw"),
-        pl.coalesce(c("host"), pl.when(absolute | connect).then(uri_host)).alias("host_raw"),
-        to_int(c("port"), pl.Int32).alias("port"),
-        pl.when(~tls).then(method).alias("method"),
-        pl.when(~tls & ~connect).then(pl.coalesce(path, uri_path)).alias("url_path"),
-        pl.when(~tls & (status != 0)).then(status).alias("status"),
-        proxy_verdict(c("filter_result"), c("proxy_action")).alias("action"),
-        to_int(c("bytes_out")).alias("bytes_out"),
-        to_int(c("bytes_in")).alias("bytes_in"),
-        "user_agent",
+    projection = Projection(
+        fields={
+            "ts": _time(),
+            "event_kind": pl.when(tls).then(pl.lit("tls")).otherwise(pl.lit("http")),
+            "client_ip": c("client_ip"),
+            "user_raw": c("user"),
+            "host_raw": pl.coalesce(c("host"), pl.when(absolute | connect).then("url_authority")),
+            "port": c("port"),
+            "method": pl.when(~tls).then(method),
+            "url_path": pl.when(~tls & ~connect).then(pl.coalesce(path, c("url_path"))),
+            "status": pl.when(~tls & (status != 0)).then(status),
+            "action": proxy_verdict(c("filter_result"), c("proxy_action")),
+            "bytes_out": c("bytes_out"),
+            "bytes_in": c("bytes_in"),
+            "user_agent": c("user_agent"),
+        },
+        required=("ts", "host_raw"),
+        any_of=("client_ip", "user_raw"),  # someone
+        url=c("uri"),
     )
-    who = c("client_ip").is_not_null() | c("user_raw").is_not_null()
-    ok = c("ts").is_not_null() & c("host_raw").is_not_null() & who
-    return out.with_columns(ok.fill_null(False).alias("ok"))
+    return project(raw, projection)

@@ -12,6 +12,7 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_seconds, to_int, with_url_parts
 from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import unwrapped
 from shadowscan.schema import UTC_MICROS
 
@@ -198,10 +199,8 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Map the Logpush fields onto the event schema, with `ok`."""
     dataset = pl.col("dataset")
     dns, http, access = dataset == "dns", dataset == "http", dataset == "access"
-    raw = with_url_parts(raw, pl.col("URL"), "__u0_authority", "__u0_path")  # split once
-    url_host, url_path = pl.col("__u0_authority"), pl.col("__u0_path")
-    raw = with_url_parts(raw, pl.col("AppDomain"), "__u1_authority", "__u1_path")  # split once
-    app_host, app_path = pl.col("__u1_authority"), pl.col("__u1_path")
+    # The projection splits `URL`; an Access record's `AppDomain` is split once here.
+    raw = with_url_parts(raw, pl.col("AppDomain"), "app_authority", "app_path")
     qtype = pl.col("QueryType").replace_strict(_QTYPES, default=None, return_dtype=pl.String)
     method = pl.when(dns).then(pl.coalesce("QueryTypeName", qtype, "QueryType"))
     method = method.when(http).then(pl.col("HTTPMethod"))
@@ -209,21 +208,22 @@ def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     status = pl.when(dns).then(to_int(pl.col("RCode"), pl.Int32))
     status = status.when(http & (code > 0)).then(code)
     port = to_int(pl.col("DestinationPort"), pl.Int32)
-    out = raw.select(
-        "source_line",
-        _time(pl.coalesce("Datetime", "CreatedAt")).alias("ts"),
-        _kind(dataset).alias("event_kind"),
-        pl.coalesce("SourceInternalIP", "SrcIP", "SourceIP", "IPAddress").alias("client_ip"),
-        pl.col("Email").alias("user_raw"),
-        _host(dataset, url_host, app_host).alias("host_raw"),
-        pl.when(~dns & (port > 0)).then(port).alias("port"),
-        method.alias("method"),
-        pl.when(http).then(url_path).when(access).then(app_path).alias("url_path"),
-        status.alias("status"),
-        _action(dataset).alias("action"),
-        pl.when(http).then(pl.col("UserAgent")).alias("user_agent"),
+    projection = Projection(
+        fields={
+            "ts": _time(pl.coalesce("Datetime", "CreatedAt")),
+            "event_kind": _kind(dataset),
+            "client_ip": pl.coalesce("SourceInternalIP", "SrcIP", "SourceIP", "IPAddress"),
+            "user_raw": pl.col("Email"),
+            "host_raw": _host(dataset, pl.col("url_authority"), pl.col("app_authority")),
+            "port": pl.when(~dns & (port > 0)).then(port),
+            "method": method,
+            "url_path": pl.when(http).then("url_path").when(access).then("app_path"),
+            "status": status,
+            "action": _action(dataset),
+            "user_agent": pl.when(http).then(pl.col("UserAgent")),
+        },
+        required=("ts", "event_kind"),
+        any_of=("client_ip", "user_raw"),  # someone
+        url=pl.col("URL"),
     )
-    who = pl.col("client_ip").is_not_null() | pl.col("user_raw").is_not_null()
-    ok = pl.col("ts").is_not_null() & pl.col("event_kind").is_not_null() & who
-    ok &= (pl.col("event_kind") != "dns") | pl.col("host_raw").is_not_null()
-    return out.with_columns(ok.fill_null(False).alias("ok"))
+    return project(raw, projection)

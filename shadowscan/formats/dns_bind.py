@@ -236,7 +236,7 @@ def _fields(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         "source_line",
         pl.coalesce("stamp_ts", "header_ts").alias("ts"),
         client.otherwise(pl.col("c").struct.field("ip")).alias("client_ip"),
-        host.alias("host_raw"),
+        host.alias("name"),
         method.alias("method"),
         rcode_number(pl.coalesce(answered, failed("reason"))).alias("status"),
         pl.when(kind == "denied").then(pl.lit("blocked"))

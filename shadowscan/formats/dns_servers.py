@@ -17,6 +17,7 @@ import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import epoch_seconds, rcode_number
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import strip_syslog, with_syslog_time, with_unwrapped
 
 #: Policy words (BIND/Unbound/Infoblox RPZ actions, Unbound local-zone types) → action.
@@ -34,8 +35,6 @@ POLICIES = {
         "blocked",
     ),
 }  # fmt: skip
-#: The columns every DNS parser returns, in order.
-DNS_COLUMNS = ("source_line", "ts", "event_kind", "client_ip", "host_raw", "method", "status")
 
 
 def clean_line() -> pl.Expr:
@@ -67,31 +66,26 @@ def per_unique(
 
 
 def dns_events(rows: pl.LazyFrame) -> pl.DataFrame:
-    """Finish a frame of DNS fields (+ `action` and a Boolean `valid`) as parser output.
+    """Parser output from a frame of DNS fields: `ts`, `client_ip`, the question's `name`,
+    `method`, `status` (Int32), `action` and a Boolean `valid`.
 
-    A row is ok when it is valid and has a time, a client address and a name.
+    A row is ok when it is valid and has a time and a client address, and (as
+    `project` requires of every DNS event) a name: an empty one is none.
     """
-    host = pl.col("host_raw")
-    out = rows.select(
-        *(pl.col(c) for c in DNS_COLUMNS if c not in ("event_kind", "host_raw", "status")),
-        pl.lit("dns").alias("event_kind"),
-        pl.when(host != "").then(host).alias("host_raw"),
-        pl.col("status").cast(pl.Int32),
-        pl.col("action").fill_null("unknown"),
-        pl.col("valid").fill_null(False),
+    c = pl.col
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": pl.lit("dns"),
+            "client_ip": c("client_ip"),
+            "host_raw": pl.when(c("name") != "").then(c("name")),
+            "method": c("method"),
+            "status": c("status"),
+            "action": c("action").fill_null("unknown"),
+        },
+        also=c("valid").fill_null(False) & looks_like_ip(c("client_ip")).fill_null(False),
     )
-    ok = (
-        pl.col("valid")
-        & pl.col("ts").is_not_null()
-        & looks_like_ip(pl.col("client_ip")).fill_null(False)
-        & pl.col("host_raw").is_not_null()
-    )
-    return (
-        out.with_columns(ok.alias("ok"))
-        .drop("valid")
-        .select(*DNS_COLUMNS, "action", "ok")
-        .collect()
-    )
+    return project(rows, projection).collect()
 
 
 def with_rejects(events: pl.DataFrame, foreign: pl.LazyFrame) -> pl.DataFrame:
@@ -179,7 +173,7 @@ class DnsmasqQuery(LogFormat):
             "source_line",
             "ts",
             pl.col("q").struct.field("client").alias("client_ip"),
-            pl.col("q").struct.field("name").alias("host_raw"),
+            pl.col("q").struct.field("name").alias("name"),
             pl.col("q").struct.field("qtype").alias("method"),
             pl.lit(None, pl.Int32).alias("status"),
             pl.col("q").struct.field("qtype").is_not_null().alias("valid"),
@@ -290,7 +284,7 @@ class UnboundQuery(LogFormat):
                 "source_line",
                 pl.coalesce(epoch_seconds(epoch), "header_ts").alias("ts"),
                 q("client").alias("client_ip"),
-                q("name").alias("host_raw"),
+                q("name").alias("name"),
                 q("qtype").alias("method"),
                 rcode_number(q("rcode")).alias("status"),
                 pl.when(policy.is_not_null()).then(policy_action(policy)).alias("action"),

@@ -82,7 +82,7 @@ class WindowsDnsDebug(LogFormat):
                 "source_line",
                 "ts",
                 pl.col("ip").alias("client_ip"),
-                _question(pl.col("qname")).alias("host_raw"),
+                _question(pl.col("qname")).alias("name"),
                 pl.col("qtype").alias("method"),
                 rcode_number(pl.col("reply_rcode")).alias("status"),
                 pl.lit(None, pl.String).alias("action"),

@@ -19,8 +19,8 @@ from shadowscan.formats.fields import (
     unquote,
     value,
     verdict,
-    with_url_parts,
 )
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import iso_time, strip_syslog
 
 
@@ -87,30 +87,28 @@ _HEADER_TIME = (
 
 def _bluecoat_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
-    raw = with_url_parts(raw, c("c-url"), "__url_authority", "__url_path")  # split once
-    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     path = pl.concat_str(c("cs-uri-path"), query_suffix(c("cs-uri-query")))
     date_time = pl.concat_str(c("date"), c("time"), separator="T")
-    out = raw.select(
-        "source_line",
-        pl.coalesce(iso_time(c("header_time"), ctx), iso_time(date_time, ctx)).alias("ts"),
-        pl.lit("http").alias("event_kind"),
-        c("c-ip").alias("client_ip"),
-        c("cs-username").alias("user_raw"),
-        pl.coalesce(c("cs-host"), url_host).alias("host_raw"),
-        to_int(c("cs-uri-port"), pl.Int32).alias("port"),
-        c("cs-method").alias("method"),
-        pl.when(c("cs-method") != "CONNECT").then(pl.coalesce(path, url_path)).alias("url_path"),
-        to_int(c("sc-status"), pl.Int32).alias("status"),
-        proxy_verdict(c("sc-filter-result"), c("s-action")).alias("action"),
-        to_int(c("cs-bytes")).alias("bytes_out"),
-        to_int(c("sc-bytes")).alias("bytes_in"),
-        pl.coalesce(c("cs-User-Agent"), c("cs-user-agent"), c("cs(User-Agent)")).alias(
-            "user_agent"
-        ),
+    projection = Projection(
+        fields={
+            "ts": pl.coalesce(iso_time(c("header_time"), ctx), iso_time(date_time, ctx)),
+            "event_kind": pl.lit("http"),
+            "client_ip": c("c-ip"),
+            "user_raw": c("cs-username"),
+            "host_raw": pl.coalesce(c("cs-host"), c("url_authority")),
+            "port": c("cs-uri-port"),
+            "method": c("cs-method"),
+            "url_path": pl.when(c("cs-method") != "CONNECT").then(pl.coalesce(path, c("url_path"))),
+            "status": c("sc-status"),
+            "action": proxy_verdict(c("sc-filter-result"), c("s-action")),
+            "bytes_out": c("cs-bytes"),
+            "bytes_in": c("sc-bytes"),
+            "user_agent": pl.coalesce(c("cs-User-Agent"), c("cs-user-agent"), c("cs(User-Agent)")),
+        },
+        required=("ts", "client_ip"),
+        url=c("c-url"),
     )
-    ok = c("ts").is_not_null() & c("client_ip").is_not_null()
-    return out.with_columns(ok.alias("ok"))
+    return project(raw, projection)
 
 
 class SkyhighKv(LogFormat):
@@ -177,8 +175,6 @@ def _skyhigh_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     raw = raw.with_columns(
         c("http_request_first_line").str.extract_groups(r"^(\S+) (\S+)").alias("__first")
     )
-    raw = with_url_parts(raw, first.struct.field("2"), "__url_authority", "__url_path")
-    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     method = pl.coalesce(first.struct.field("1"), c("http_action"))
     blocked_id = to_int(c("block_id"))
     action = (
@@ -186,23 +182,26 @@ def _skyhigh_events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
         .when(blocked_id == 0).then(pl.lit("allowed"))
         .otherwise(verdict(c("result")))
     )  # fmt: skip
-    out = raw.select(
-        "source_line",
-        pl.coalesce(epoch_any(c("request_timestamp_epoch")), iso_time(c("date"), ctx)).alias("ts"),
-        pl.lit("http").alias("event_kind"),
-        pl.coalesce(c("client_ip"), c("source_ip")).alias("client_ip"),
-        c("username").alias("user_raw"),
-        pl.coalesce(c("destination_host"), c("requested_host"), url_host).alias("host_raw"),
-        to_int(c("destination_port"), pl.Int32).alias("port"),
-        method.alias("method"),
-        pl.when(method != "CONNECT")
-        .then(pl.coalesce(c("requested_path"), url_path))
-        .alias("url_path"),
-        to_int(c("http_status_code"), pl.Int32).alias("status"),
-        action.alias("action"),
-        to_int(pl.coalesce(c("source_bytes"), c("client_to_server_bytes"))).alias("bytes_out"),
-        to_int(pl.coalesce(c("destination_bytes"), c("server_to_client_bytes"))).alias("bytes_in"),
-        pl.coalesce(c("user_agent"), c("user_agent_comment")).alias("user_agent"),
+    projection = Projection(
+        fields={
+            "ts": pl.coalesce(epoch_any(c("request_timestamp_epoch")), iso_time(c("date"), ctx)),
+            "event_kind": pl.lit("http"),
+            "client_ip": pl.coalesce(c("client_ip"), c("source_ip")),
+            "user_raw": c("username"),
+            "host_raw": pl.coalesce(c("destination_host"), c("requested_host"), c("url_authority")),
+            "port": c("destination_port"),
+            "method": method,
+            "url_path": pl.when(method != "CONNECT").then(
+                pl.coalesce(c("requested_path"), c("url_path"))
+            ),
+            "status": c("http_status_code"),
+            "action": action,
+            # Coalesced as text, then typed: a present but unreadable count stays null.
+            "bytes_out": pl.coalesce(c("source_bytes"), c("client_to_server_bytes")),
+            "bytes_in": pl.coalesce(c("destination_bytes"), c("server_to_client_bytes")),
+            "user_agent": pl.coalesce(c("user_agent"), c("user_agent_comment")),
+        },
+        required=("ts", "client_ip"),
+        url=first.struct.field("2"),
     )
-    ok = c("ts").is_not_null() & c("client_ip").is_not_null()
-    return out.with_columns(ok.alias("ok"))
+    return project(raw, projection)

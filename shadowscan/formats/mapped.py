@@ -19,16 +19,10 @@ from typing import Any
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import (
-    dash_null,
-    epoch_any,
-    quoted_fields,
-    split_url,
-    to_int,
-    verdict,
-)
+from shadowscan.formats.fields import dash_null, epoch_any, quoted_fields, verdict
 from shadowscan.formats.jsonl import JsonPath, json_fields
 from shadowscan.formats.mapping import FIELDS, Mapping, is_aware
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import iso_time, local_time
 
 #: Separators sniffed from a CSV header row; the first wins a tie.
@@ -218,31 +212,34 @@ class MappedFormat(LogFormat):
 
     def _events(self, fields: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         c = pl.col
+        # The mapped `url_path` is read as `path`: the projection's URL split writes `url_path`.
         clean = fields.lazy().with_columns(
-            dash_null(c(f).str.strip_chars()).alias(f) for f in FIELDS
+            dash_null(c(f).str.strip_chars()).alias("path" if f == "url_path" else f)
+            for f in FIELDS
         )
-        authority, path = split_url(c("url"))
         connect = c("method").str.to_uppercase().eq_missing("CONNECT")
         action = verdict(c("action")) if "action" in self.mapping.columns else pl.lit("unknown")
-        out = clean.select(
-            "source_line",
-            self._time(c("ts"), ctx).alias("ts"),
-            pl.lit(self.kind).alias("event_kind"),
-            "client_ip",
-            c("user").alias("user_raw"),
-            pl.coalesce(c("host"), authority).alias("host_raw"),
-            to_int(c("port"), pl.Int32).alias("port"),
-            "method",
-            pl.coalesce(c("url_path"), pl.when(~connect).then(path)).alias("url_path"),
-            to_int(c("status"), pl.Int32).alias("status"),
-            action.alias("action"),
-            to_int(c("bytes_out")).alias("bytes_out"),
-            to_int(c("bytes_in")).alias("bytes_in"),
-            "user_agent",
-            "valid",
+        projection = Projection(
+            fields={
+                "ts": self._time(c("ts"), ctx),
+                "event_kind": pl.lit(self.kind),
+                "client_ip": c("client_ip"),
+                "user_raw": c("user"),
+                "host_raw": pl.coalesce(c("host"), c("url_authority")),
+                "port": c("port"),
+                "method": c("method"),
+                "url_path": pl.coalesce(c("path"), pl.when(~connect).then(c("url_path"))),
+                "status": c("status"),
+                "action": action,
+                "bytes_out": c("bytes_out"),
+                "bytes_in": c("bytes_in"),
+                "user_agent": c("user_agent"),
+            },
+            required=("ts", "host_raw"),
+            also=c("valid"),
+            url=c("url"),
         )
-        ok = c("valid") & c("ts").is_not_null() & c("host_raw").is_not_null()
-        return out.with_columns(ok.fill_null(False).alias("ok")).drop("valid").collect()
+        return project(clean, projection).collect()
 
     def _time(self, text: pl.Expr, ctx: ParseContext) -> pl.Expr:
         """The time column as UTC: by `time_format`, else ISO 8601 or epoch by magnitude."""

@@ -17,8 +17,9 @@ from __future__ import annotations
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import to_int, verdict, with_url_parts
+from shadowscan.formats.fields import to_int, verdict
 from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import iso_time, unwrapped
 
 #: The HTTPS field names read (Strata Logging Service Log Reference, Traffic and URL logs).
@@ -145,30 +146,29 @@ def _kind() -> pl.Expr:
 def _events(raw: pl.LazyFrame) -> pl.LazyFrame:
     c = pl.col
     http, flow = c("kind") == "http", c("kind") == "flow"
-    raw = with_url_parts(raw, c("URL"), "__url_authority", "__url_path")  # split once
-    url_host, url_path = pl.col("__url_authority"), pl.col("__url_path")
     user, method = c("SourceUser"), c("HTTPMethod").str.to_uppercase()
     port = to_int(c("DestinationPort"), pl.Int32)
     host = (
-        pl.when(http).then(pl.coalesce("URLDomain", url_host))
+        pl.when(http).then(pl.coalesce("URLDomain", "url_authority"))
         .when(flow).then(pl.coalesce("URLDomain", "DestinationAddress"))
     )  # fmt: skip
-    out = raw.select(
-        "source_line",
-        "ts",
-        c("kind").alias("event_kind"),
-        c("SourceAddress").alias("client_ip"),
-        # PAN-OS writes the X-Forwarded-For address there when it maps no user.
-        pl.when(~user.str.starts_with("x-fwd-for:")).then(user).alias("user_raw"),
-        host.alias("host_raw"),
-        pl.when(port > 0).then(port).alias("port"),
-        pl.when(http & (method != "UNKNOWN")).then(method).alias("method"),
-        pl.when(http).then(url_path).alias("url_path"),
-        verdict(c("Action").fill_null("")).alias("action"),
-        pl.when(flow).then(to_int(c("BytesSent"))).alias("bytes_out"),
-        pl.when(flow).then(to_int(c("BytesReceived"))).alias("bytes_in"),
-        pl.when(http).then(c("UserAgent")).alias("user_agent"),
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": c("kind"),
+            "client_ip": c("SourceAddress"),
+            # PAN-OS writes the X-Forwarded-For address there when it maps no user.
+            "user_raw": pl.when(~user.str.starts_with("x-fwd-for:")).then(user),
+            "host_raw": host,
+            "port": pl.when(port > 0).then(port),
+            "method": pl.when(http & (method != "UNKNOWN")).then(method),
+            "url_path": pl.when(http).then(c("url_path")),
+            "action": verdict(c("Action").fill_null("")),
+            "bytes_out": pl.when(flow).then(c("BytesSent")),
+            "bytes_in": pl.when(flow).then(c("BytesReceived")),
+            "user_agent": pl.when(http).then(c("UserAgent")),
+        },
+        required=("ts", "client_ip", "event_kind", "host_raw"),
+        url=c("URL"),
     )
-    ok = c("ts").is_not_null() & c("client_ip").is_not_null() & c("event_kind").is_not_null()
-    ok = ok & c("host_raw").is_not_null()
-    return out.with_columns(ok.fill_null(False).alias("ok"))
+    return project(raw, projection)

@@ -9,6 +9,7 @@ import polars as pl
 from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.dns_servers import per_unique
 from shadowscan.formats.fields import to_int
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, with_yearless
 
 #: `[MM.DD HH:MM:SS] ` or, in newer versions, `[YYYY.MM.DD HH:MM:SS] `.
@@ -79,7 +80,7 @@ class ProxifierLog(LogFormat):
         rows = rows.with_columns(_kind().alias("kind"))
         kept = rows.filter(~pl.col("kind").is_in(["status", "skip"]))
         kept = per_unique(kept, "time", lambda t: _with_time(t, ctx))
-        return _events(kept).with_columns(user_raw=pl.lit(ctx.identity, pl.String)).collect()
+        return _events(kept, ctx).collect()
 
 
 def _pieces(lines: pl.LazyFrame) -> pl.LazyFrame:
@@ -148,30 +149,33 @@ def _byte_count(part: pl.Expr, direction: str) -> pl.Expr:
     return pl.when(said).then(to_int(words.struct.field("field_0")))
 
 
-def _events(rows: pl.LazyFrame) -> pl.LazyFrame:
+def _events(rows: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     c = pl.col
     kind, msg = c("kind"), c("msg")
     counts = c("counts").struct  # the message split once at commas
     code = msg.str.find("status code ", literal=True)
     refused = to_int(msg.str.slice(code + 12, 3), pl.Int32)
-    out = rows.with_columns(msg.str.splitn(", ", 4).alias("counts")).select(
-        "source_line",
-        "ts",
-        pl.lit("flow").alias("event_kind"),
-        c("target").alias("host_raw"),
-        pl.when(kind == "error").then(refused).alias("status"),
-        _action(kind, refused).alias("action"),
-        pl.when(kind == "close")
-        .then(_byte_count(counts.field("field_1"), "sent"))
-        .alias("bytes_out"),
-        pl.when(kind == "close")
-        .then(_byte_count(counts.field("field_2"), "received"))
-        .alias("bytes_in"),
-        kind,
+    closed = kind == "close"
+    # Counted once into columns: the fields and the check that a close has both read them.
+    rows = rows.with_columns(msg.str.splitn(", ", 4).alias("counts")).with_columns(
+        pl.when(closed).then(_byte_count(counts.field("field_1"), "sent")).alias("sent"),
+        pl.when(closed).then(_byte_count(counts.field("field_2"), "received")).alias("received"),
     )
-    bytes_ok = (kind != "close") | (c("bytes_out").is_not_null() & c("bytes_in").is_not_null())
-    ok = kind.is_in(["close", "error", "block"]) & bytes_ok & c("ts").is_not_null()
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("kind")
+    counted = ~closed | (c("sent").is_not_null() & c("received").is_not_null())
+    projection = Projection(
+        fields={
+            "ts": c("ts"),
+            "event_kind": pl.lit("flow"),
+            "host_raw": c("target"),
+            "status": pl.when(kind == "error").then(refused),
+            "action": _action(kind, refused),
+            "bytes_out": c("sent"),
+            "bytes_in": c("received"),
+            "user_raw": pl.lit(ctx.identity, pl.String),
+        },
+        also=kind.is_in(["close", "error", "block"]) & counted,
+    )
+    return project(rows, projection)
 
 
 def _action(kind: pl.Expr, refused: pl.Expr) -> pl.Expr:

@@ -13,8 +13,9 @@ from urllib.parse import unquote
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_seconds, quoted_fields, to_int, with_url_parts
+from shadowscan.formats.fields import epoch_seconds, quoted_fields
 from shadowscan.formats.jsonl import JsonPath, json_fields
+from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, unwrapped
 
 #: Event field → the NSS names it may go by (JSON keys; CSV headers compare lower-cased).
@@ -231,36 +232,34 @@ def _events(raw: pl.LazyFrame, ctx: ParseContext) -> pl.LazyFrame:
     raw = raw.with_columns(
         pl.when(pl.col(n).str.strip_chars().is_in(_NULLS)).then(None).otherwise(pl.col(n)).alias(n)
         for n in text
-    ).with_columns(_kind().alias("event_kind"))
-    other_feed = pl.col("sourcetype").is_not_null() & pl.col("event_kind").is_null()
-    kind = pl.col("event_kind")
+    ).with_columns(_kind().alias("kind"))
+    other_feed = pl.col("sourcetype").is_not_null() & pl.col("kind").is_null()
+    kind = pl.col("kind")
     dns, http = kind == "dns", kind == "http"
-    raw = with_url_parts(raw, pl.col("url"), "__url_authority", "__url_path")  # split once
-    authority, path = pl.col("__url_authority"), pl.col("__url_path")
     connect = pl.col("method").eq_missing("CONNECT")
-    out = raw.filter(~other_feed).select(
-        "source_line",
-        _time(ctx).alias("ts"),
-        "event_kind",
-        pl.col("client").alias("client_ip"),
-        pl.col("user").alias("user_raw"),
-        pl.when(dns)
-        .then(pl.col("dns_name"))
-        .otherwise(pl.coalesce(authority, "host"))
-        .alias("host_raw"),
-        pl.when(dns).then(pl.col("dns_type")).otherwise(pl.col("method")).alias("method"),
-        pl.when(http & ~connect).then(path).alias("url_path"),
-        pl.when(http).then(to_int(pl.col("status"), pl.Int32)).alias("status"),
-        _action().alias("action"),
-        pl.when(http).then(to_int(pl.col("bytes_out"))).alias("bytes_out"),
-        pl.when(http).then(to_int(pl.col("bytes_in"))).alias("bytes_in"),
-        pl.when(http).then(pl.col("ua")).alias("user_agent"),
-        "valid",
+    projection = Projection(
+        fields={
+            "ts": _time(ctx),
+            "event_kind": kind,
+            "client_ip": pl.col("client"),
+            "user_raw": pl.col("user"),
+            "host_raw": pl.when(dns)
+            .then(pl.col("dns_name"))
+            .otherwise(pl.coalesce("url_authority", "host")),
+            "method": pl.when(dns).then(pl.col("dns_type")).otherwise(pl.col("method")),
+            "url_path": pl.when(http & ~connect).then(pl.col("url_path")),
+            "status": pl.when(http).then(pl.col("status")),
+            "action": _action(),
+            "bytes_out": pl.when(http).then(pl.col("bytes_out")),
+            "bytes_in": pl.when(http).then(pl.col("bytes_in")),
+            "user_agent": pl.when(http).then(pl.col("ua")),
+        },
+        required=("ts", "event_kind"),
+        any_of=("client_ip", "user_raw"),  # someone
+        also=pl.col("valid"),
+        url=pl.col("url"),
     )
-    who = pl.col("client_ip").is_not_null() | pl.col("user_raw").is_not_null()
-    ok = pl.col("valid") & pl.col("ts").is_not_null() & kind.is_not_null() & who
-    ok &= ~dns | pl.col("host_raw").is_not_null()
-    return out.with_columns(ok.fill_null(False).alias("ok")).drop("valid")
+    return project(raw.filter(~other_feed), projection)
 
 
 def _decoded(events: pl.DataFrame, column: str) -> pl.DataFrame:

@@ -19,8 +19,10 @@ import polars as pl
 import pytest
 
 from shadowscan.formats import FORMATS
-from shadowscan.formats.base import ParseContext
+from shadowscan.formats.base import LogFormat, ParseContext
 from shadowscan.formats.fields import split_url, with_url_parts
+from shadowscan.formats.mapped import MappedFormat
+from shadowscan.formats.mapping import load_mapping
 from tests.formats.common import FIXTURES, frame
 
 #: String operations costly enough that running one twice on the same input matters.
@@ -83,8 +85,8 @@ def repeated(plan: str) -> dict[str, int]:
     return found
 
 
-def plans(name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The optimised plans of every lazy query the format collects on its samples and fixtures."""
+def recorded(monkeypatch: pytest.MonkeyPatch, fmt: LogFormat, lines: list[str]) -> list[str]:
+    """The optimised plans of every lazy query `fmt` collects while parsing `lines`."""
     seen: list[str] = []
     collect = pl.LazyFrame.collect
 
@@ -93,13 +95,18 @@ def plans(name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return collect(self, *args, **kwargs)
 
     monkeypatch.setattr(pl.LazyFrame, "collect", recording)
+    fmt.parse(frame(lines), ParseContext())
+    return seen
+
+
+def plans(name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The optimised plans of every lazy query the format collects on its samples and fixtures."""
     fmt = FORMATS[name]
     lines = list(fmt.samples)
     for log in sorted(Path(FIXTURES / name).glob("*.log")):
         text = log.read_text(encoding="utf-8", errors="replace").splitlines()
         lines += [line for line in text if line.strip()]
-    fmt.parse(frame(lines), ParseContext())
-    return seen
+    return recorded(monkeypatch, fmt, lines)
 
 
 def test_the_check_sees_a_repeated_split():
@@ -118,3 +125,14 @@ def test_the_check_sees_a_repeated_split():
 def test_each_value_is_computed_once(name: str, monkeypatch: pytest.MonkeyPatch):
     found = [repeated(plan) for plan in plans(name, monkeypatch)]
     assert not any(found), f"{name} computes these more than once: {found}"
+
+
+@pytest.mark.parametrize("stem", ["firewall-export", "siem-search"])
+def test_a_mapped_export_computes_each_value_once(stem: str, monkeypatch: pytest.MonkeyPatch):
+    """A `--map` format is built per mapping, not registered: its fixtures are read here."""
+    folder = FIXTURES / "mapped"
+    fmt = MappedFormat(load_mapping(str(folder / f"{stem}.toml")))
+    log = next(p for p in folder.glob(f"{stem}.*") if p.suffix != ".toml")
+    lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+    found = [repeated(plan) for plan in recorded(monkeypatch, fmt, lines)]
+    assert found and not any(found), f"{stem} computes these more than once: {found}"
