@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from shadowscan.analyse import aggregate, fileparts, partcache
 from shadowscan.analyse.aggregate import ai_events, assemble, build_report
-from shadowscan.analyse.fileparts import unit
+from shadowscan.analyse.fileparts import EVENT_COLUMNS, unit
 from shadowscan.analyse.partcache import PartCache
 from shadowscan.analyse.period import choose_period
 from shadowscan.analyse.rollup import Inputs
@@ -63,10 +63,21 @@ def reference(store: EventStore, catalogue, since, until, policy: Policy):
         period=period,
         events=events,
         identities=identities,
-        use=unit(ai_events(store, catalogue, period)),
+        use=unit(_ai_events(store, catalogue, period)),
         outside=_outside(store, catalogue, period),
     )
     return assemble(inputs, aggregate._health(store), catalogue, policy)
+
+
+def _ai_events(store: EventStore, catalogue, period) -> pl.DataFrame:
+    """The period's events that match a service: its hosts matched once, then its events."""
+    matcher = HostMatcher(catalogue)
+    scoped = store.events().filter(period.filter())
+    hosts = scoped.select(pl.col("host").drop_nulls().unique()).collect()["host"]
+    candidates = pl.concat([matcher.match_hosts(hosts)["host"], matcher.path_hosts])
+    events = scoped.filter(pl.col("host").is_in(candidates.implode())).select(EVENT_COLUMNS)
+    matched = matcher.match_events(events.sort("ts", "source_file", "source_line").collect())
+    return matched.filter(pl.col("service_id").is_not_null())
 
 
 def _outside(store: EventStore, catalogue, period) -> pl.DataFrame:
@@ -147,6 +158,9 @@ def _same(store: EventStore, since, until, policy: Policy, cache=None) -> str:
     got = build_report(store, CATALOGUE, since, until, policy, parts=cache)
     want = reference(store, CATALOGUE, since, until, policy)
     assert to_json(got) == to_json(want)
+    matched = ai_events(store, CATALOGUE, got.period, cache).drop("service_name", "category")
+    scanned = _ai_events(store, CATALOGUE, want.period)
+    assert matched.sort(pl.all()).equals(scanned.sort(pl.all()))
     key = b"k" * 32
     assert to_json(pseudonymize_report(got, key)) == to_json(pseudonymize_report(want, key))
     return to_json(got)

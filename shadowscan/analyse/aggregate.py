@@ -14,13 +14,11 @@ import polars as pl
 from shadowscan.analyse import gap
 from shadowscan.analyse.classify import classify
 from shadowscan.analyse.decisions import REGULAR_DAYS, Decisions, decide
-from shadowscan.analyse.fileparts import EVENT_COLUMNS
 from shadowscan.analyse.gap import Headline
 from shadowscan.analyse.partcache import PartCache
 from shadowscan.analyse.period import Period
-from shadowscan.analyse.rollup import Inputs, gather
+from shadowscan.analyse.rollup import Inputs, gather, matched
 from shadowscan.match.catalogue import Catalogue
-from shadowscan.match.matcher import HostMatcher
 from shadowscan.policy.config import Policy, load_policy
 from shadowscan.store.delta import EventStore
 
@@ -98,15 +96,13 @@ class Report:
         return self.headline.ai_users
 
 
-def ai_events(store: EventStore, catalogue: Catalogue, period: Period) -> pl.DataFrame:
-    """Every event in the period that matches a service, with the match and service columns."""
-    matcher = HostMatcher(catalogue)
-    scoped = store.events().filter(period.filter())
-    hosts = scoped.select(pl.col("host").drop_nulls().unique()).collect()["host"]
-    candidates = pl.concat([matcher.match_hosts(hosts)["host"], matcher.path_hosts])
-    events = scoped.filter(pl.col("host").is_in(candidates.implode())).select(EVENT_COLUMNS)
-    matched = matcher.match_events(events.sort("ts", "source_file", "source_line").collect())
-    return matched.filter(pl.col("service_id").is_not_null()).join(
+def ai_events(
+    store: EventStore, catalogue: Catalogue, period: Period, parts: PartCache | None = None
+) -> pl.DataFrame:
+    """Every event in the period that matches a service, with the match and service columns,
+    oldest first: read from the files' summaries (`parts`, as for `build_report`)."""
+    events = matched(parts or PartCache(store, catalogue), period)
+    return events.sort("ts", "source_file", "source_line").join(
         service_table(catalogue), on="service_id", how="left"
     )
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shadowscan.analyse.fileparts import COUNT, USE_SCHEMA, FilePart, unit
+from shadowscan.analyse.fileparts import COUNT, EVENT_COLUMNS, USE_SCHEMA, FilePart, unit
 from shadowscan.analyse.partcache import PartCache
 from shadowscan.analyse.period import Period, choose_period
 from shadowscan.match.catalogue import USE_SIGNALS
+from shadowscan.match.matcher import MATCH_COLUMNS
 from shadowscan.policy.config import Policy
 from shadowscan.schema import TABLE_SCHEMA
 
+MATCHED_SCHEMA = pl.Schema({**{c: TABLE_SCHEMA[c] for c in EVENT_COLUMNS}, **MATCH_COLUMNS})
 DAYS_SCHEMA = pl.Schema(
     {"day": pl.Date, "events": COUNT, "first": TABLE_SCHEMA["ts"], "last": TABLE_SCHEMA["ts"]}
 )
@@ -80,6 +82,16 @@ def gather(cache: PartCache, since: str | None, until: str | None, policy: Polic
         use=_concat(use),
         outside=outside(_concat(away_use), period),
     )
+
+
+def matched(cache: PartCache, period: Period) -> pl.DataFrame:
+    """The period's matched events (EVENT_COLUMNS and the match columns), from every file
+    with events in it."""
+    start, end = period.start, period.end
+    frames = [cache.matched(p) for p in cache.current() if not p.apart(start, end)]
+    if not frames:
+        return pl.DataFrame(schema=MATCHED_SCHEMA)
+    return pl.concat(frames).filter(period.filter())
 
 
 def outside(use: pl.DataFrame, period: Period) -> pl.DataFrame:
