@@ -97,11 +97,16 @@ class Report:
 
 
 def ai_events(
-    store: EventStore, catalogue: Catalogue, period: Period, parts: PartCache | None = None
+    store: EventStore,
+    catalogue: Catalogue,
+    period: Period,
+    parts: PartCache | None = None,
+    where: pl.Expr | None = None,
 ) -> pl.DataFrame:
-    """Every event in the period that matches a service, with the match and service columns,
-    oldest first: read from the files' summaries (`parts`, as for `build_report`)."""
-    events = matched(parts or PartCache(store, catalogue), period)
+    """Every event in the period that matches a service (and `where`), with the match and
+    service columns, oldest first: read from the files' summaries (`parts`, as for
+    `build_report`)."""
+    events = matched(parts or PartCache(store, catalogue), period, where)
     return events.sort("ts", "source_file", "source_line").join(
         service_table(catalogue), on="service_id", how="left"
     )

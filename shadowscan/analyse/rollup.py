@@ -84,14 +84,13 @@ def gather(cache: PartCache, since: str | None, until: str | None, policy: Polic
     )
 
 
-def matched(cache: PartCache, period: Period) -> pl.DataFrame:
-    """The period's matched events (EVENT_COLUMNS and the match columns), from every file
-    with events in it."""
+def matched(cache: PartCache, period: Period, where: pl.Expr | None = None) -> pl.DataFrame:
+    """The period's matched events (EVENT_COLUMNS and the match columns) that meet `where`,
+    from every file with events in it, one file at a time."""
+    keep = period.filter() if where is None else period.filter() & where
     start, end = period.start, period.end
-    frames = [cache.matched(p) for p in cache.current() if not p.apart(start, end)]
-    if not frames:
-        return pl.DataFrame(schema=MATCHED_SCHEMA)
-    return pl.concat(frames).filter(period.filter())
+    frames = [cache.matched(p).filter(keep) for p in cache.current() if not p.apart(start, end)]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=MATCHED_SCHEMA)
 
 
 def outside(use: pl.DataFrame, period: Period) -> pl.DataFrame:

@@ -84,8 +84,9 @@ class DashboardSource:
 
     def service_events(self, span: TimeRange, service_id: str) -> pl.DataFrame:
         """The period's classified AI events of one service, oldest first: the drill-down's rows."""
-        classified = self._cached(("events", span), lambda: self._classified(span))
-        return classified.filter(pl.col("service_id") == service_id)
+        return self._cached(
+            ("events", span, service_id), lambda: self._classified(span, service_id)
+        )
 
     def ingest(self) -> Ingest:
         """The newest ingest commit (one file's batch): when, and how many lines it read."""
@@ -102,8 +103,8 @@ class DashboardSource:
     def _cached(self, what: tuple, compute):
         with self._lock:
             key = (what, self.version(), _moving(what))
-            if key not in self._cache:
-                stale = [k for k in self._cache if k[0] == what]
+            if key not in self._cache:  # one entry per kind: the memory stays bounded
+                stale = [k for k in self._cache if k[0][0] == what[0]]
                 for k in stale:
                     del self._cache[k]
                 self._cache[key] = compute()
@@ -124,9 +125,11 @@ class DashboardSource:
         )
         return report if self.key is None else pseudonymize_report(report, self.key)
 
-    def _classified(self, span: TimeRange) -> pl.DataFrame:
+    def _classified(self, span: TimeRange, service_id: str) -> pl.DataFrame:
         period = self.report(span).period  # the same period the panels show
-        events = classify(ai_events(self.store, self.catalogue, period, self.parts), self.policy)
+        mine = pl.col("service_id") == service_id
+        events = ai_events(self.store, self.catalogue, period, self.parts, mine)
+        events = classify(events, self.policy)
         if self.key is not None:
             for column in PERSONAL:
                 events = pseudonymize_column(events, column, self.key)
