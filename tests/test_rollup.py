@@ -33,7 +33,7 @@ from shadowscan.policy.config import Grant, Policy, load_policy
 from shadowscan.report.jsonout import to_json
 from shadowscan.report.pseudonym import pseudonymize_report
 from shadowscan.store.delta import EventStore
-from shadowscan.store.maintenance import compact
+from shadowscan.store.maintenance import compact, prune
 from tests.conftest import ORG
 from tests.rulekit import rules_dir, service_toml
 
@@ -256,6 +256,19 @@ def test_after_compact_the_report_is_unchanged(tmp_path):
     compact(store, vacuum_hours=0)
     assert len(cache.current()) < files
     assert _same(store, None, None, policy, cache) == before
+
+
+def test_after_prune_and_reingest_the_report_is_the_scanned_one(tmp_path):
+    batches = [[(n * DAY + i * 600, i % 4, i % 3, i % 7) for i in range(20)] for n in range(3)]
+    store = _store(tmp_path, batches)
+    policy = _policy(tmp_path, None)
+    cache = PartCache(store, CATALOGUE)
+    _same(store, None, None, policy, cache)
+    assert prune(store, (T0 + timedelta(days=1)).date()) == 20
+    _same(store, None, None, policy, cache)
+    (tmp_path / "access-2.log").write_text(_squid([(2 * DAY + 5, 1, 0, 1)]))
+    ingest([tmp_path / "access-2.log"], store, catalogue=CATALOGUE, reingest=True)
+    assert _same(store, None, None, policy, cache) == _same(store, None, None, policy)
 
 
 def test_a_rule_added_today_finds_history(tmp_path, monkeypatch):
