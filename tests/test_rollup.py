@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 
 from shadowscan.analyse import aggregate, fileparts, partcache
 from shadowscan.analyse.aggregate import ai_events, assemble, build_report
+from shadowscan.analyse.classify import classify
+from shadowscan.analyse.evidence import evidence
 from shadowscan.analyse.fileparts import EVENT_COLUMNS, unit
 from shadowscan.analyse.partcache import PartCache
 from shadowscan.analyse.period import choose_period
@@ -244,6 +246,12 @@ def test_a_lease_starting_within_a_day_splits_its_events(tmp_path):
     report = json.loads(_same(store, None, None, policy))
     assert report["headline"]["ai_users"] == 2  # alice through the lease, and the address
     assert report["headline"]["unattributed_identities"] == 1
+    period = choose_period(store.days(), None, None)
+    everything = classify(_ai_events(store, CATALOGUE, period), policy)
+    for who in ("alice", "10.0.0.1"):  # explain reads only who may be theirs: same lines
+        lines = evidence(store, CATALOGUE, policy, who, period).lines
+        expected = everything.filter((pl.col("identity") == who) | (pl.col("client_ip") == who))
+        assert lines["ts"].to_list() == expected.sort("ts")["ts"].to_list()
 
 
 def test_after_compact_the_report_is_unchanged(tmp_path):

@@ -57,6 +57,11 @@ def merge_days(parts: list[FilePart]) -> pl.DataFrame:
     )
 
 
+def period_of(cache: PartCache, since: str | None, until: str | None) -> Period:
+    """The report's period for `--since`/`--until` over the store's days, from the summaries."""
+    return choose_period(merge_days(cache.current()), since, until)
+
+
 def gather(cache: PartCache, since: str | None, until: str | None, policy: Policy) -> Inputs:
     """The store's days, the period they give, and the period's counts and AI use."""
     parts = cache.current()
