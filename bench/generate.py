@@ -68,15 +68,18 @@ def block(first: int, count: int) -> pl.DataFrame:
     return pl.select(line.alias("line"))
 
 
-def generate(path: Path, lines: int) -> Path:
-    """Write `lines` lines to `path` unless a file of that name already exists."""
+def generate(path: Path, lines: int, start: int = 0) -> Path:
+    """Write `lines` lines, from line number `start` on, to `path` unless it exists.
+
+    Lines are numbered from the first of the whole log: `start` continues a log.
+    """
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as out:
-        for first in range(0, lines, BLOCK):
-            frame = block(first, min(BLOCK, lines - first))
+        for first in range(start, start + lines, BLOCK):
+            frame = block(first, min(BLOCK, start + lines - first))
             out.write(("\n".join(frame["line"]) + "\n").encode())
     tmp.rename(path)
     return path

@@ -307,6 +307,49 @@ def test_refresh_shows_what_an_ingest_added_and_keeps_the_selection(tmp_path):
     asyncio.run(main())
 
 
+def test_drill_down_levels_refresh_with_the_store_and_keep_their_row(tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    line = (
+        "{ts}.000 100 10.0.0.{n} TCP_TUNNEL/200 1000 CONNECT chatgpt.com:443 user{n} "
+        "HIER_DIRECT/chatgpt.com -\n"
+    )
+    (logs / "a.log").write_text("".join(line.format(ts=1795000000 + n, n=n) for n in (1, 2)))
+    store = tmp_path / "s"
+    ingest([logs], EventStore(store), settle=0)
+
+    async def main():
+        app = make_app(store, config=None)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(app, pilot)
+            await pilot.press("enter")
+            await screen_is(app, pilot, TableScreen, "identities")
+            identities = app.screen
+            await pilot.press("down")
+            assert identities.selected() == "user2"
+            await pilot.press("enter")
+            await screen_is(app, pilot, TableScreen, "evidence")
+            evidence = app.screen
+            assert evidence.frame.height == 1
+            more = "".join(line.format(ts=1795000100 + n, n=n) for n in (0, 2, 2, 3))
+            (logs / "b.log").write_text(more)
+            ingest([logs], EventStore(store), settle=0)
+            app.refresh_report()
+            await loaded(app, pilot, 2)
+            for _ in range(200):
+                if evidence.frame.height == 3:
+                    break
+                await pilot.pause(0.02)
+            assert evidence.frame.height == 3  # user2's new lines, newest first
+            assert evidence.frame["ts"].is_sorted(descending=True)
+            people = identities.frame
+            assert people["identity"].to_list() == ["user2", "user0", "user1", "user3"]
+            assert people["events"].to_list() == [3, 1, 1, 1]
+            assert identities.selected() == "user2"  # the cursor followed its row
+
+    asyncio.run(main())
+
+
 def test_a_range_ending_now_slides_with_the_clock_not_only_with_the_store(org_store, monkeypatch):
     catalogue, policy = rules_and_policy(CONFIG)
     source = DashboardSource(open_store(org_store), catalogue, policy)

@@ -49,7 +49,7 @@ from shadowscan.analyse.decisions import decide
 from shadowscan.cli.main import cli
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.policy.config import Grant, Policy
-from tests.matched import MATCHED_SCHEMA
+from tests.matched import MATCHED_SCHEMA, weighed
 
 PERIOD = ["--since", "2026-11-01", "--until", "2026-11-30T23:59:59Z"]
 DIRECTORY = """user,department
@@ -456,7 +456,7 @@ def _classified(policy: Policy, rows) -> pl.DataFrame:
         orient="row",
     )
     names = pl.DataFrame({"service_id": SERVICES, "service_name": SERVICES, "category": "chat"})
-    return classify(frame.join(names, on="service_id", how="left"), policy)
+    return weighed(classify(frame.join(names, on="service_id", how="left"), policy))
 
 
 @settings(max_examples=100, deadline=None)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shadowscan.analyse import gap
 from shadowscan.analyse.classify import classify
 from shadowscan.policy.config import Grant, Policy
-from tests.matched import MATCHED_SCHEMA
+from tests.matched import MATCHED_SCHEMA, weighed
 
 PEOPLE = [f"p{i}" for i in range(12)]
 OUTSIDERS = ["contractor", "10.9.9.9"]
@@ -76,7 +76,7 @@ def _events(rows) -> pl.DataFrame:
 @given(size=st.integers(1, len(PEOPLE)), chosen=grants, rows=events)
 def test_the_headline_parts_add_up(size, chosen, rows):
     policy = _policy(size, chosen)
-    classified = classify(_events(rows), policy)
+    classified = weighed(classify(_events(rows), policy))
     seats = gap.seats(classified, policy, size)
     h = gap.headline(classified, policy, observed=size, seats=seats)
     assert h.shadow_users + h.other_ai_users + h.no_ai_use == h.population == size

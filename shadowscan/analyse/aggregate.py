@@ -15,27 +15,26 @@ from shadowscan.analyse import gap
 from shadowscan.analyse.classify import classify
 from shadowscan.analyse.decisions import REGULAR_DAYS, Decisions, decide
 from shadowscan.analyse.gap import Headline
-from shadowscan.analyse.period import Period, choose_period
-from shadowscan.match.catalogue import USE_SIGNALS, Catalogue
-from shadowscan.match.matcher import HostMatcher
+from shadowscan.analyse.partcache import PartCache
+from shadowscan.analyse.period import Period
+from shadowscan.analyse.rollup import Inputs, gather, matched
+from shadowscan.match.catalogue import Catalogue
 from shadowscan.policy.config import Policy, load_policy
 from shadowscan.store.delta import EventStore
 
 TOP_IDENTITIES = gap.TOP
 
-_EVENT_COLUMNS = (
-    "ts",
+#: What the gap functions read of a classified row, besides its time, weight and bytes.
+_CLASSIFIED_KEY = (
     "identity",
-    "user",
-    "client_ip",
-    "host",
-    "url_path",
-    "method",
-    "bytes_out",
-    "bytes_in",
-    "source_format",
-    "source_file",
-    "source_line",
+    "person",
+    "department",
+    "service_id",
+    "service_name",
+    "category",
+    "signal",
+    "sanctioned",
+    "classification",
 )
 
 
@@ -97,15 +96,18 @@ class Report:
         return self.headline.ai_users
 
 
-def ai_events(store: EventStore, catalogue: Catalogue, period: Period) -> pl.DataFrame:
-    """Every event in the period that matches a service, with the match and service columns."""
-    matcher = HostMatcher(catalogue)
-    scoped = store.events().filter(period.filter())
-    hosts = scoped.select(pl.col("host").drop_nulls().unique()).collect()["host"]
-    candidates = pl.concat([matcher.match_hosts(hosts)["host"], matcher.path_hosts])
-    events = scoped.filter(pl.col("host").is_in(candidates.implode())).select(_EVENT_COLUMNS)
-    matched = matcher.match_events(events.sort("ts", "source_file", "source_line").collect())
-    return matched.filter(pl.col("service_id").is_not_null()).join(
+def ai_events(
+    store: EventStore,
+    catalogue: Catalogue,
+    period: Period,
+    parts: PartCache | None = None,
+    where: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Every event in the period that matches a service (and `where`), with the match and
+    service columns, oldest first: read from the files' summaries (`parts`, as for
+    `build_report`)."""
+    events = matched(parts or PartCache(store, catalogue), period, where)
+    return events.sort("ts", "source_file", "source_line").join(
         service_table(catalogue), on="service_id", how="left"
     )
 
@@ -125,18 +127,49 @@ def build_report(
     until: str | None = None,
     policy: Policy | None = None,
     regular_days: int = REGULAR_DAYS,
+    parts: PartCache | None = None,
 ) -> Report:
+    """The report of a period, merged from the store's file summaries.
+
+    `parts` keeps them between reports (the dashboard passes its own); without
+    it they are read from the on-disk cache, and only new files are scanned.
+    """
     policy = policy or load_policy(None, {}, catalogue)
-    days = store.days()
-    period = choose_period(days, since, until)
-    events = classify(ai_events(store, catalogue, period), policy)
-    in_period = store.events().filter(period.filter())
-    counts = in_period.select(pl.len(), pl.col("identity").n_unique()).collect().row(0)
-    population = gap.population(policy, counts[1])[0]
+    inputs = gather(parts or PartCache(store, catalogue), since, until, policy)
+    return assemble(inputs, _health(store), catalogue, policy, regular_days)
+
+
+def classify_weighed(use: pl.DataFrame, catalogue: Catalogue, policy: Policy) -> pl.DataFrame:
+    """Weighed AI rows classified, then merged per day and what the gap functions read."""
+    events = classify(use.join(service_table(catalogue), on="service_id", how="left"), policy)
+    return (
+        events.group_by(pl.col("ts").dt.date().alias("_day"), *_CLASSIFIED_KEY)
+        .agg(
+            pl.col("ts").min(),
+            pl.col("last").max(),
+            pl.col("events").sum(),
+            gap.logged_sum("bytes_out"),
+            gap.logged_sum("bytes_in"),
+        )
+        .drop("_day")
+    )
+
+
+def assemble(
+    inputs: Inputs,
+    health: IngestHealth,
+    catalogue: Catalogue,
+    policy: Policy,
+    regular_days: int = REGULAR_DAYS,
+) -> Report:
+    """The one Report from a period's inputs, however they were read."""
+    days, period = inputs.days, inputs.period
+    events = classify_weighed(inputs.use, catalogue, policy)
+    population = gap.population(policy, inputs.identities)[0]
     seat_table = gap.seats(events, policy, population)
-    head = gap.headline(events, policy, observed=counts[1], seats=seat_table)
+    head = gap.headline(events, policy, observed=inputs.identities, seats=seat_table)
     service_table = gap.services(events)
-    outside = _outside(store, catalogue, period)
+    outside = inputs.outside
     seen_before = outside.filter(pl.col("before") > 0)["service_id"]
     use_outside = OutsideUse(
         int(outside["before"].sum()),
@@ -147,7 +180,7 @@ def build_report(
     stored = None if days.is_empty() else (days["first"].min(), days["last"].max())
     return Report(
         period=period,
-        ingest=_health(store),
+        ingest=health,
         headline=head,
         services=service_table,
         categories=gap.categories(events),
@@ -161,47 +194,16 @@ def build_report(
         daily=gap.trend(events, "1d"),
         weekly=gap.trend(events, "1w"),
         daily_by_service=gap.service_trend(events),
-        events_in_period=counts[0],
-        ai_events=events.height,
+        events_in_period=inputs.events,
+        ai_events=int(events["events"].sum()),
         outside=use_outside,
         stored=stored,
         notes=[
             *policy.notes,
-            *_period_notes(period, counts[0], stored, use_outside),
+            *_period_notes(period, inputs.events, stored, use_outside),
             *_data_notes(events, head, policy),
         ],
         decisions=decide(events, policy, catalogue, head, seat_table, regular_days),
-    )
-
-
-def _outside(store: EventStore, catalogue: Catalogue, period: Period) -> pl.DataFrame:
-    """AI use outside the period, per service with a use signal: before, after, first, last.
-
-    Hosts are matched once each; the few shared hosts that need path rules are
-    matched per distinct path.
-    """
-    matcher = HostMatcher(catalogue)
-    outside = store.events().filter(~period.filter() & pl.col("host").is_not_null())
-    counts = (
-        (pl.col("ts") < period.start).sum().alias("before"),
-        (pl.col("ts") > period.end).sum().alias("after"),
-        pl.col("ts").min().alias("first"),
-        pl.col("ts").max().alias("last"),
-    )
-    shared = pl.col("host").is_in(matcher.path_hosts.implode())
-    by_host = outside.filter(~shared).group_by("host").agg(*counts).collect()
-    by_path = outside.filter(shared).group_by("host", "url_path").agg(*counts).collect()
-    matched = pl.concat(
-        [
-            by_host.join(matcher.match_hosts(by_host["host"]), on="host"),
-            matcher.match_events(by_path).drop("url_path").drop_nulls("service_id"),
-        ],
-        how="diagonal_relaxed",
-    )
-    return (
-        matched.filter(pl.col("signal").is_in(USE_SIGNALS))
-        .group_by("service_id")
-        .agg(pl.col("before", "after").sum(), pl.col("first").min(), pl.col("last").max())
     )
 
 
@@ -258,10 +260,10 @@ def _identities(use: pl.DataFrame) -> pl.DataFrame:
         use.group_by("identity")
         .agg(
             pl.col("service_id").unique().sort().alias("services"),
-            pl.len().alias("events"),
+            gap.count(),
             gap.logged_sum("bytes_out"),
             pl.col("ts").dt.date().n_unique().alias("active_days"),
-            pl.col("ts").max().alias("last_seen"),
+            pl.col("last").max().alias("last_seen"),
         )
         .sort(["events", "identity"], descending=[True, False])
         .head(TOP_IDENTITIES)

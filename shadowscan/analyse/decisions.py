@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from shadowscan.analyse.gap import NOT_IN_DIRECTORY, Headline, logged_sum, price_per_seat, use_only
+from shadowscan.analyse.gap import (
+    NOT_IN_DIRECTORY,
+    Headline,
+    count,
+    logged_sum,
+    price_per_seat,
+    use_only,
+)
 from shadowscan.match.catalogue import Catalogue
 from shadowscan.policy.config import Policy
 from shadowscan.units import amount, human_bytes
@@ -369,7 +376,7 @@ def champions(events: pl.DataFrame, policy: Policy, regular_days: int) -> pl.Dat
         .agg(
             pl.col("service_id").unique().sort().alias("services"),
             pl.col("ts").dt.date().n_unique().cast(pl.Int64).alias("active_days"),
-            pl.len().cast(pl.Int64).alias("events"),
+            count().cast(pl.Int64),
             (pl.col("classification") == "shadow").any().alias("shadow"),
         )
         .filter(pl.col("active_days") >= regular_days)

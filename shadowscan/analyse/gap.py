@@ -106,6 +106,11 @@ def logged_sum(column: str) -> pl.Expr:
     return pl.when(pl.col(column).count() > 0).then(pl.col(column).sum()).alias(column)
 
 
+def count() -> pl.Expr:
+    """The number of events in a group of weighed rows (each row carries its `events`)."""
+    return pl.col("events").sum().cast(pl.get_index_type()).alias("events")
+
+
 def use_only(events: pl.DataFrame) -> pl.DataFrame:
     return events.filter(pl.col("signal").is_in(USE_SIGNALS))
 
@@ -207,12 +212,12 @@ def services(events: pl.DataFrame) -> pl.DataFrame:
         pl.col("ts").dt.date().n_unique().alias("active_days"),
     )
     totals = events.group_by("service_id", "service_name", "category", "sanctioned").agg(
-        pl.len().alias("events"),
+        count(),
         pl.col("bytes_out").sum().alias("bytes_out"),
         pl.col("bytes_in").sum().alias("bytes_in"),
         pl.col("bytes_out").is_not_null().any().alias("has_bytes_out"),
         pl.col("ts").min().alias("first_seen"),
-        pl.col("ts").max().alias("last_seen"),
+        pl.col("last").max().alias("last_seen"),
     )
     return (
         totals.join(people, on="service_id", how="left")
@@ -233,7 +238,7 @@ def categories(events: pl.DataFrame) -> pl.DataFrame:
     )
     totals = events.group_by("category").agg(
         pl.col("service_id").n_unique().alias("services"),
-        pl.len().alias("events"),
+        count(),
         logged_sum("bytes_out"),
     )
     return (
@@ -298,11 +303,11 @@ def shadow_identities(events: pl.DataFrame) -> pl.DataFrame:
         .agg(
             pl.col("department").drop_nulls().first(),
             pl.col("service_id").unique().sort().alias("services"),
-            pl.len().alias("events"),
+            count(),
             pl.col("ts").dt.date().n_unique().alias("active_days"),
             pl.col("bytes_out").sum().alias("bytes_out"),
             pl.col("bytes_out").is_not_null().any().alias("has_bytes_out"),
-            pl.col("ts").max().alias("last_seen"),
+            pl.col("last").max().alias("last_seen"),
         )
         .sort(["events", "identity"], descending=[True, False])
         .head(TOP)
@@ -381,7 +386,7 @@ def trend(events: pl.DataFrame, every: str) -> pl.DataFrame:
             .filter(pl.col("classification") == "shadow")
             .n_unique()
             .alias("shadow_users"),
-            pl.len().alias("events"),
+            count(),
         )
         .sort("start")
     )

@@ -18,8 +18,10 @@ from shadowscan.analyse.conditions import check_conditions, failed
 from shadowscan.analyse.decisions import REGULAR_DAYS
 from shadowscan.analyse.discover import discover as find_candidates
 from shadowscan.analyse.evidence import classified_events, evidence
+from shadowscan.analyse.partcache import PartCache
 from shadowscan.analyse.period import choose_period
 from shadowscan.analyse.reveal import reveal as reveal_identities
+from shadowscan.analyse.rollup import period_of
 from shadowscan.cli.boundary import Exit
 from shadowscan.cli.common import catalogue_and_policy, emit, open_store, show
 from shadowscan.cli.options import (
@@ -147,8 +149,8 @@ def explain(identity, store, since, until, rules_dirs, config, fmt) -> None:
     """Why IDENTITY is classified as it is: per service, the reason and the evidence lines."""
     events = open_store(store)
     catalogue, policy = catalogue_and_policy(config, rules_dirs)
-    period = choose_period(events.days(), since, until)
-    found = evidence(events, catalogue, policy, identity, period)
+    parts = PartCache(events, catalogue)
+    found = evidence(events, catalogue, policy, identity, period_of(parts, since, until), parts)
     if fmt == "json":
         emit(explanation.to_json(found), None)
     else:
@@ -207,9 +209,10 @@ def export(
     """
     events = open_store(store)
     key = load_key(key_file) if pseudonymize else None
-    period = choose_period(events.days(), since, until)
     catalogue, policy = catalogue_and_policy(config, rules_dirs)
-    frame = exporter.export_frame(classified_events(events, catalogue, policy, period), key)
+    parts = PartCache(events, catalogue)
+    period = period_of(parts, since, until)
+    frame = exporter.export_frame(classified_events(events, catalogue, policy, period, parts), key)
     if fmt == "parquet" and output is None:
         raise UsageError("Parquet is binary: give a file with -o.")
     if output is not None:

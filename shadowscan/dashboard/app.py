@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from shadowscan.analyse.aggregate import Report
-from shadowscan.dashboard import drill, panels
+from shadowscan.dashboard import panels
 from shadowscan.dashboard.save import export_view
 from shadowscan.dashboard.screens import HelpScreen, PromptScreen, TableScreen
 from shadowscan.dashboard.source import (
@@ -142,6 +142,7 @@ class Dashboard(App[None]):
             self._status()
         else:
             self._render()
+            self._refresh_drill()
 
     def _render(self) -> None:
         if self.report is None:
@@ -259,9 +260,10 @@ class Dashboard(App[None]):
         elif isinstance(screen, TableScreen) and screen.level == "identities":
             identity = screen.selected()
             if identity is not None:
-                frame = drill.evidence(screen.events, identity)
                 title = f"evidence of {visible(identity)}, newest first (Esc: back)"
-                evidence = TableScreen(title, frame, "evidence", "where")
+                evidence = TableScreen(
+                    title, screen.events, "evidence", screen.service_id, identity
+                )
                 self.push_screen(evidence)
 
     @work(thread=True, exclusive=True, group="drill")
@@ -275,5 +277,24 @@ class Dashboard(App[None]):
 
     def _push_identities(self, service_id: str, events) -> None:
         title = f"{visible(service_id)}: identities in the period (Enter: evidence, Esc: back)"
-        frame = drill.identities(events)
-        self.push_screen(TableScreen(title, frame, "identities", "identity", events))
+        self.push_screen(TableScreen(title, events, "identities", service_id))
+
+    def _refresh_drill(self) -> None:
+        """After the panels changed, the open drill-down levels too (in a thread)."""
+        drilled = [s for s in self.screen_stack if isinstance(s, TableScreen)]
+        if drilled:
+            self._reload_drill(drilled[0].service_id, self.view.span)
+
+    @work(thread=True, exclusive=True, group="drill-refresh")
+    def _reload_drill(self, service_id: str, span: TimeRange) -> None:
+        try:
+            events = self.source.service_events(span, service_id)
+        except Exception as exc:  # said on screen; retried at the next change
+            self.call_from_thread(self._fail, f"{type(exc).__name__}: {exc}")
+        else:
+            self.call_from_thread(self._refill, service_id, events)
+
+    def _refill(self, service_id: str, events) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, TableScreen) and screen.service_id == service_id:
+                screen.show(events)

@@ -1,8 +1,8 @@
 """The drill-down: one service's identities, then one identity's evidence lines.
 
-Both tables are read from the period's classified events
-(`analyse.evidence.classified_events`, exactly what `explain` and `export` read), so a count here is
-the count of evidence lines behind the report's row.
+Both tables are read from the period's classified events (`aggregate.ai_events`,
+classified: what `explain` and `export` read), so a count here is the count of
+evidence lines behind the report's row.
 """
 
 from __future__ import annotations

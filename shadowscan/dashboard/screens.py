@@ -12,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from shadowscan.dashboard import drill
 from shadowscan.report.safe import cell
 
 HELP = """\
@@ -71,21 +72,29 @@ class PromptScreen(ModalScreen[str | None]):
 
 
 class TableScreen(Screen[None]):
-    """A title and one table of a drill-down level; Esc goes back, Enter drills further."""
+    """A title and one table of a drill-down level; Esc goes back, Enter drills further.
+
+    A level is one service's classified events seen as its identities, or as
+    one identity's evidence lines: `show` rebuilds it from the service's
+    events after a refresh, so a drill-down stays as current as the panels.
+    """
 
     BINDINGS: ClassVar = [Binding("escape", "app.pop_screen", "Back")]
 
     def __init__(
         self,
         title: str,
-        frame: pl.DataFrame,
+        events: pl.DataFrame,
         level: str,
-        key_column: str,
-        events: pl.DataFrame | None = None,
+        service_id: str,
+        identity: str | None = None,
     ) -> None:
         super().__init__()
-        self.title_text, self.frame, self.level, self.key_column = title, frame, level, key_column
+        self.title_text, self.level = title, level
+        self.service_id, self.identity = service_id, identity
+        self.key_column = "identity" if level == "identities" else "where"
         self.events = events  # the service's classified events, for the next level
+        self.frame = self._build(events)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text, style="bold"), id="drill-title")
@@ -95,15 +104,37 @@ class TableScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(*self.frame.columns)
+        self._fill(table)
+        table.focus()
+
+    def show(self, events: pl.DataFrame) -> None:
+        """The level rebuilt from the service's newer events, the cursor kept on its row."""
+        self.events = events
+        frame = self._build(events)
+        if frame.equals(self.frame):
+            return
+        selected, self.frame = self.selected(), frame
+        table = self.query_one(DataTable)
+        table.clear()
+        self._fill(table)
+        keys = frame[self.key_column].to_list()
+        if selected in keys:
+            table.move_cursor(row=keys.index(selected), animate=False)
+
+    def _build(self, events: pl.DataFrame) -> pl.DataFrame:
+        if self.level == "identities":
+            return drill.identities(events)
+        return drill.evidence(events, self.identity)
+
+    def _fill(self, table: DataTable) -> None:
         for i, row in enumerate(self.frame.iter_rows()):
             table.add_row(*(cell(_text(v)) for v in row), key=f"{i}")
-        table.focus()
 
     def selected(self) -> str | None:
         table = self.query_one(DataTable)
         if not self.frame.height:
             return None
-        return self.frame[self.key_column][table.cursor_row]
+        return self.frame[self.key_column][min(table.cursor_row, self.frame.height - 1)]
 
 
 def _text(value) -> str:

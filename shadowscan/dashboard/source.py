@@ -4,6 +4,8 @@ A refresh first reads the two Delta tables' versions (a few small files);
 while they and the time range are unchanged it reuses the last report, so an
 idle store costs almost nothing between refreshes. A range that ends now
 (`24h`, `7d`) is recomputed once a minute as well, as its window slides.
+When the store changed, the report is merged from the files' summaries the
+source keeps (`analyse/partcache.py`): only the files the ingest added are read.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from datetime import UTC, datetime
 import polars as pl
 from deltalake import DeltaTable
 
-from shadowscan.analyse.aggregate import Report, build_report
-from shadowscan.analyse.evidence import classified_events
+from shadowscan.analyse.aggregate import Report, ai_events, build_report
+from shadowscan.analyse.classify import classify
+from shadowscan.analyse.partcache import PartCache
+from shadowscan.analyse.rollup import merge_days
 from shadowscan.match.catalogue import Catalogue
 from shadowscan.policy.config import Policy
 from shadowscan.report.export import PERSONAL
@@ -66,6 +70,7 @@ class DashboardSource:
         key: bytes | None = None,
     ):
         self.store, self.catalogue, self.policy, self.key = store, catalogue, policy, key
+        self.parts = PartCache(store, catalogue)
         self._lock = threading.RLock()  # the events cache asks for the report
         self._cache: dict[tuple, object] = {}
 
@@ -79,8 +84,9 @@ class DashboardSource:
 
     def service_events(self, span: TimeRange, service_id: str) -> pl.DataFrame:
         """The period's classified AI events of one service, oldest first: the drill-down's rows."""
-        classified = self._cached(("events", span), lambda: self._classified(span))
-        return classified.filter(pl.col("service_id") == service_id)
+        return self._cached(
+            ("events", span, service_id), lambda: self._classified(span, service_id)
+        )
 
     def ingest(self) -> Ingest:
         """The newest ingest commit (one file's batch): when, and how many lines it read."""
@@ -97,8 +103,8 @@ class DashboardSource:
     def _cached(self, what: tuple, compute):
         with self._lock:
             key = (what, self.version(), _moving(what))
-            if key not in self._cache:
-                stale = [k for k in self._cache if k[0] == what]
+            if key not in self._cache:  # one entry per kind: the memory stays bounded
+                stale = [k for k in self._cache if k[0][0] == what[0]]
                 for k in stale:
                     del self._cache[k]
                 self._cache[key] = compute()
@@ -107,19 +113,23 @@ class DashboardSource:
     def _bounds(self, span: TimeRange) -> tuple[str | None, str | None]:
         if span.since != "whole":
             return span.since, span.until
-        days = self.store.days()
+        days = merge_days(self.parts.current())
         if days.is_empty():
             return None, None
         return _iso(days["first"].min()), _iso(days["last"].max())
 
     def _report(self, span: TimeRange) -> Report:
         since, until = self._bounds(span)
-        report = build_report(self.store, self.catalogue, since, until, self.policy)
+        report = build_report(
+            self.store, self.catalogue, since, until, self.policy, parts=self.parts
+        )
         return report if self.key is None else pseudonymize_report(report, self.key)
 
-    def _classified(self, span: TimeRange) -> pl.DataFrame:
+    def _classified(self, span: TimeRange, service_id: str) -> pl.DataFrame:
         period = self.report(span).period  # the same period the panels show
-        events = classified_events(self.store, self.catalogue, self.policy, period)
+        mine = pl.col("service_id") == service_id
+        events = ai_events(self.store, self.catalogue, period, self.parts, mine)
+        events = classify(events, self.policy)
         if self.key is not None:
             for column in PERSONAL:
                 events = pseudonymize_column(events, column, self.key)

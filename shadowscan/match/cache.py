@@ -63,17 +63,17 @@ def cached(key: str, build: Callable[[], T], kind: type, name: str = "catalogue"
     if folder is None:
         return build()
     path = folder / f"{name}-{key[:32]}.pickle"
-    found = _read(path, key, kind)
+    found = read_checked(path, key, kind)
     if found is not None:
         _touch(path)
         return found
     value = build()
-    _write(path, key, value)
+    write_checked(path, key, value)
     _prune(folder, name)
     return value
 
 
-def _read(path: Path, key: str, kind: type):
+def read_checked(path: Path, key: str, kind: type):
     """The stored object, or None when absent, altered or not what was stored under `key`."""
     try:
         data = path.read_bytes()
@@ -89,7 +89,7 @@ def _read(path: Path, key: str, kind: type):
     return value if isinstance(value, kind) else None
 
 
-def _write(path: Path, key: str, value: object) -> None:
+def write_checked(path: Path, key: str, value: object) -> None:
     """Store `value` atomically (a reader sees the old file or the new one); errors ignored."""
     try:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
