@@ -1,0 +1,240 @@
+"""Ingest fanned out over Dask distributed: workers read the logs, the client commits.
+
+`ingest --scheduler tcp://HOST:8786` uses an existing cluster; `local:N` starts
+a `LocalCluster` of N worker processes for a one-machine backlog. The client
+finds the logs and decides from the manifest what is new in each and from
+which offset, exactly as a local run does, and holds each source's lock. One
+task per file then reads, parses, normalises and matches that file on a
+worker (the pipeline's own `read_log`), writing its events as Parquet files
+into the table's folder without committing them. The client commits each
+file's groups in order, each in one Delta transaction carrying the source's
+application transaction, then its manifest row, as a local run does.
+
+So nothing is stored twice: a task Dask retries after losing a worker
+returns one result, and only that attempt's files are committed; the files
+of the killed attempt, like those a worker wrote for a client killed mid-run
+(whose next run resumes from the committed offsets), are never in the table,
+and `shadowscan compact` vacuums them. Workers need the same shadowscan
+installed and must see the logs and the store at the same paths (or URIs).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from deltalake.transaction import AddAction
+
+from shadowscan.enrich.hosts import HostTable
+from shadowscan.errors import UsageError
+from shadowscan.formats import LogFormat
+from shadowscan.formats.mapped import MappedFormat
+from shadowscan.ingest.reader import read_head
+from shadowscan.ingest.resume import resume_point
+from shadowscan.ingest.summary import FileResult, IngestSummary
+from shadowscan.match.catalogue import Catalogue, load_catalogue
+from shadowscan.match.matcher import HostMatcher
+from shadowscan.pipeline import (
+    BUSY,
+    LogFile,
+    Progress,
+    Reading,
+    Run,
+    begin,
+    identify,
+    read_log,
+    tally,
+    unreadable,
+)
+from shadowscan.store.delta import EventStore
+from shadowscan.store.locks import source_lock
+from shadowscan.store.manifest import Manifest, Position, fingerprint
+
+#: A log whose first bytes changed between listing and reading: the next run reads it.
+CHANGED = "changed after it was listed (rotated or rewritten); the next run reads it"
+
+
+@dataclass(frozen=True)
+class Share:
+    """One task: a log to read from byte `start` (`line` lines before it)."""
+
+    path: Path
+    fmt: LogFormat
+    position: Position
+    start: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One commit group a worker wrote: its files, the source's new offset, its row."""
+
+    actions: list[AddAction]
+    offset: int
+    row: dict
+
+
+class DeferredStore:
+    """A worker's sink: each group's Parquet files are written at once, their commit
+    and manifest row kept for the client, which alone writes the Delta logs."""
+
+    def __init__(self, store: EventStore):
+        self._store = store
+        self._written: tuple[list[AddAction], int] = ([], 0)
+        self.pending: list[Pending] = []
+
+    def append(
+        self, batches: Iterable[pl.DataFrame], *, source_file: str, source_id: str, offset
+    ) -> int:
+        actions = self._store.write(batches, source_id)
+        self._written = (actions, offset())
+        return sum(json.loads(a.stats)["numRecords"] for a in actions)
+
+    def record_run(self, run: dict) -> None:
+        self.pending.append(Pending(*self._written, run))
+        self._written = ([], 0)
+
+
+def read_share(
+    share: Share, store_root: str, reading: Reading, matcher: HostMatcher
+) -> tuple[FileResult | str, list[Pending]]:
+    """On a worker: read one log's share into uncommitted Parquet files; its counts (or
+    why it was not read) and the commits the client is to make."""
+    store = EventStore(Path(store_root))
+    sink = DeferredStore(store)
+    run = Run(store, reading, matcher, HostTable(), None, sink)
+    try:
+        with open(share.path, "rb") as raw:
+            if fingerprint(read_head(raw, share.position.fp_len)) != share.position.source_id:
+                return CHANGED, []
+            log = LogFile(share.path, raw, os.fstat(raw.fileno()))
+            result = read_log(run, log, share.fmt, share.position, share.start, share.line)
+    except OSError as exc:
+        return f"unreadable on the worker: {exc.strerror or exc}", []
+    return result, sink.pending
+
+
+def ingest(
+    paths: list[str | Path],
+    store: EventStore,
+    scheduler: str,
+    *,
+    log_format: str | MappedFormat | None = None,
+    progress: Progress | None = None,
+    catalogue: Catalogue | None = None,
+    **reading,
+) -> IngestSummary:
+    """`pipeline.ingest` with one Dask task per file: the same summary and events."""
+    started = time.perf_counter()
+    found, summary, manifest = begin(paths, store)
+    matcher = HostMatcher(catalogue or load_catalogue())
+    run = Run(store, Reading(**reading), matcher, HostTable(), progress, sink=store)
+    outcomes: dict[Path, FileResult | str | None] = {}
+    with ExitStack() as held, connect(scheduler) as client:
+        shared = client.scatter(matcher, broadcast=True)
+        tasks = {}
+        for path in found.files:
+            try:
+                share = _prepare(run, path, manifest, log_format, held)
+            except OSError as exc:
+                unreadable(summary, path, exc)
+                continue
+            if isinstance(share, Share):
+                task = client.submit(read_share, share, str(store.root), run.reading, shared)
+                tasks[task] = share
+            else:
+                outcomes[path] = share
+        for task in _completed(tasks):
+            outcomes[tasks[task].path] = _finish(run, tasks[task], task, summary)
+    for path in found.files:  # the local run's order, whatever order tasks ended in
+        if path in outcomes:
+            tally(summary, path, outcomes[path])
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _prepare(
+    run: Run,
+    path: Path,
+    manifest: Manifest,
+    log_format: str | MappedFormat | None,
+    held: ExitStack,
+) -> Share | str | None:
+    """What a local run does before reading a log: skip it if unchanged, detect, locate,
+    lock (held until the run ends), find where to resume. A task, or the outcome."""
+    with open(path, "rb") as raw:
+        log = LogFile(path, raw, os.fstat(raw.fileno()))
+        found = identify(run, log, manifest, log_format)
+        if not isinstance(found, tuple):
+            return found
+        fmt, position = found
+        if not held.enter_context(source_lock(run.store.root, position.source_id)):
+            return BUSY
+        start, line = resume_point(run.store, raw, position, run.reading.reingest)
+    return Share(path, fmt, position, start, line)
+
+
+def _finish(run: Run, share: Share, task, summary: IngestSummary) -> FileResult | str | None:
+    """Commit a finished task's groups in order, each with its manifest row."""
+    try:
+        result, pending = task.result()
+    except Exception as exc:  # the task failed on every worker Dask tried (KilledWorker…)
+        summary.unreadable += 1
+        return f"its Dask task failed: {type(exc).__name__}: {exc}"
+    for commit in pending:
+        run.store.commit(
+            commit.actions,
+            source_file=str(share.path),
+            source_id=share.position.source_id,
+            offset=commit.offset,
+        )
+        run.store.record_run(commit.row)
+    if run.progress and isinstance(result, FileResult):
+        run.progress(share.path, result.bytes)
+    return result
+
+
+def _completed(tasks) -> Iterator:
+    from distributed import as_completed
+
+    yield from as_completed(list(tasks))
+
+
+@contextmanager
+def connect(scheduler: str):
+    """A Dask client on `tcp://HOST:PORT` (any address Dask takes), or on a LocalCluster
+    of N worker processes for `local:N`; Dask is imported only here."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError(
+            "--scheduler needs Dask distributed, which is not installed: "
+            "pip install 'shadowscan[dask]'."
+        ) from None
+    if scheduler.startswith("local:"):
+        cluster = LocalCluster(
+            n_workers=int(scheduler.removeprefix("local:")),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        with cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(
+            f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+            hint="Check the address (tcp://HOST:8786) and that the scheduler runs.",
+        ) from None
+    with client:
+        yield client
