@@ -138,7 +138,8 @@ def ingest(
     run = Run(store, Reading(**reading), matcher, HostTable(), progress, sink=store)
     outcomes: dict[Path, FileResult | str | None] = {}
     with ExitStack() as held, connect(scheduler) as client:
-        shared = client.scatter(matcher, broadcast=True)
+        # a task rather than scattered data: Dask recomputes it should its worker die
+        shared = client.submit(HostMatcher, matcher.catalogue, pure=False)
         tasks = {}
         for path in found.files:
             try:
