@@ -239,10 +239,13 @@ class EventStore:
         if not (path / "_delta_log").is_dir():
             return pl.LazyFrame(schema=schema)
         try:
-            DeltaTable(str(path))
+            table = DeltaTable(str(path))
         except (TableNotFoundError, OSError) as exc:
             raise StoreError(f"{path} is not a readable shadowscan store ({exc}).") from exc
-        return pl.scan_delta(str(path))
+        # Polars skips the files whose `ts` statistics in this snapshot's add actions
+        # fall outside a filter on `ts` (a report's period reads only its days' files)
+        # and reads only the columns a query names; the log is read once, here.
+        return pl.scan_delta(table)
 
 
 def _prefetch(items: Iterable[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
