@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -103,13 +105,14 @@ class DeferredStore:
 
 
 def read_share(
-    share: Share, store_root: str, reading: Reading, matcher: HostMatcher
+    share: Share, store_root: str, reading: Reading, matcher: HostMatcher, topic: str | None
 ) -> tuple[FileResult | str, list[Pending]]:
     """On a worker: read one log's share into uncommitted Parquet files; its counts (or
-    why it was not read) and the commits the client is to make."""
+    why it was not read) and the commits the client is to make. Progress goes to the
+    client as events on `topic`, chunk by chunk, as a local run reports it."""
     store = EventStore(Path(store_root))
     sink = DeferredStore(store)
-    run = Run(store, reading, matcher, HostTable(), None, sink)
+    run = Run(store, reading, matcher, HostTable(), _publisher(topic), sink)
     try:
         with open(share.path, "rb") as raw:
             if fingerprint(read_head(raw, share.position.fp_len)) != share.position.source_id:
@@ -119,6 +122,16 @@ def read_share(
     except OSError as exc:
         return f"unreadable on the worker: {exc.strerror or exc}", []
     return result, sink.pending
+
+
+def _publisher(topic: str | None) -> Progress | None:
+    """A progress callback that sends (path, bytes done) to the client's topic."""
+    if topic is None:
+        return None
+    from distributed import get_worker
+
+    worker = get_worker()
+    return lambda path, offset: worker.log_event(topic, (str(path), offset))
 
 
 def ingest(
@@ -140,6 +153,7 @@ def ingest(
     with ExitStack() as held, connect(scheduler) as client:
         # a task rather than scattered data: Dask recomputes it should its worker die
         shared = client.submit(HostMatcher, matcher.catalogue, pure=False)
+        topic = _follow(client, progress)
         tasks = {}
         for path in found.files:
             try:
@@ -148,7 +162,9 @@ def ingest(
                 unreadable(summary, path, exc)
                 continue
             if isinstance(share, Share):
-                task = client.submit(read_share, share, str(store.root), run.reading, shared)
+                task = client.submit(
+                    read_share, share, str(store.root), run.reading, shared, topic, pure=False
+                )
                 tasks[task] = share
             else:
                 outcomes[path] = share
@@ -197,9 +213,26 @@ def _finish(run: Run, share: Share, task, summary: IngestSummary) -> FileResult 
             offset=commit.offset,
         )
         run.store.record_run(commit.row)
-    if run.progress and isinstance(result, FileResult):
-        run.progress(share.path, result.bytes)
     return result
+
+
+def _follow(client, progress: Progress | None) -> str | None:
+    """Pass the workers' progress events to `progress` (never backwards: an event may
+    arrive after its file's last one); the topic, None without a callback."""
+    if progress is None:
+        return None
+    topic = f"shadowscan-progress-{uuid.uuid4()}"
+    lock, done = threading.Lock(), {}
+
+    def forward(event) -> None:
+        path, offset = event[1]
+        with lock:
+            if offset > done.get(path, -1):
+                done[path] = offset
+                progress(Path(path), offset)
+
+    client.subscribe_topic(topic, forward)  # the subscription ends with the client
+    return topic
 
 
 def _completed(tasks) -> Iterator:
