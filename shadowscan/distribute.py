@@ -113,14 +113,11 @@ def read_share(
     store = EventStore(Path(store_root))
     sink = DeferredStore(store)
     run = Run(store, reading, matcher, HostTable(), _publisher(topic), sink)
-    try:
-        with open(share.path, "rb") as raw:
-            if fingerprint(read_head(raw, share.position.fp_len)) != share.position.source_id:
-                return CHANGED, []
-            log = LogFile(share.path, raw, os.fstat(raw.fileno()))
-            result = read_log(run, log, share.fmt, share.position, share.start, share.line)
-    except OSError as exc:
-        return f"unreadable on the worker: {exc.strerror or exc}", []
+    with open(share.path, "rb") as raw:  # OSError: the client counts the file unreadable
+        if fingerprint(read_head(raw, share.position.fp_len)) != share.position.source_id:
+            return CHANGED, []
+        log = LogFile(share.path, raw, os.fstat(raw.fileno()))
+        result = read_log(run, log, share.fmt, share.position, share.start, share.line)
     return result, sink.pending
 
 
@@ -149,71 +146,108 @@ def ingest(
     found, summary, manifest = begin(paths, store)
     matcher = HostMatcher(catalogue or load_catalogue())
     run = Run(store, Reading(**reading), matcher, HostTable(), progress, sink=store)
-    outcomes: dict[Path, FileResult | str | None] = {}
-    with ExitStack() as held, connect(scheduler) as client:
-        # a task rather than scattered data: Dask recomputes it should its worker die
-        shared = client.submit(HostMatcher, matcher.catalogue, pure=False)
-        topic = _follow(client, progress)
-        tasks = {}
-        for path in found.files:
-            try:
-                share = _prepare(run, path, manifest, log_format, held)
-            except OSError as exc:
-                unreadable(summary, path, exc)
-                continue
-            if isinstance(share, Share):
-                task = client.submit(
-                    read_share, share, str(store.root), run.reading, shared, topic, pure=False
-                )
-                tasks[task] = share
-            else:
-                outcomes[path] = share
-        for task in _completed(tasks):
-            outcomes[tasks[task].path] = _finish(run, tasks[task], task, summary)
+    with connect(scheduler) as client:
+        fanout = _Fanout(run, client, manifest, log_format, summary)
+        waiting = found.files
+        while waiting:
+            waiting = fanout.wave(waiting)
     for path in found.files:  # the local run's order, whatever order tasks ended in
-        if path in outcomes:
-            tally(summary, path, outcomes[path])
+        if path in fanout.outcomes:
+            tally(summary, path, fanout.outcomes[path])
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _prepare(
-    run: Run,
-    path: Path,
-    manifest: Manifest,
-    log_format: str | MappedFormat | None,
-    held: ExitStack,
-) -> Share | str | None:
-    """What a local run does before reading a log: skip it if unchanged, detect, locate,
-    lock (held until the run ends), find where to resume. A task, or the outcome."""
-    with open(path, "rb") as raw:
-        log = LogFile(path, raw, os.fstat(raw.fileno()))
-        found = identify(run, log, manifest, log_format)
-        if not isinstance(found, tuple):
-            return found
-        fmt, position = found
-        if not held.enter_context(source_lock(run.store.root, position.source_id)):
-            return BUSY
-        start, line = resume_point(run.store, raw, position, run.reading.reingest)
-    return Share(path, fmt, position, start, line)
+class _Fanout:
+    """One run's client side: prepares files as a local run does, submits their tasks,
+    commits their results."""
 
+    def __init__(self, run: Run, client, manifest: Manifest, log_format, summary):
+        self.run, self.client, self.manifest = run, client, manifest
+        self.log_format, self.summary = log_format, summary
+        self.outcomes: dict[Path, FileResult | str | None] = {}
+        # a task rather than scattered data: Dask recomputes it should its worker die
+        self.matcher = client.submit(HostMatcher, run.matcher.catalogue, pure=False)
+        self.topic = _follow(client, run.progress)
 
-def _finish(run: Run, share: Share, task, summary: IngestSummary) -> FileResult | str | None:
-    """Commit a finished task's groups in order, each with its manifest row."""
-    try:
-        result, pending = task.result()
-    except Exception as exc:  # the task failed on every worker Dask tried (KilledWorker…)
-        summary.unreadable += 1
-        return f"its Dask task failed: {type(exc).__name__}: {exc}"
-    for commit in pending:
-        run.store.commit(
-            commit.actions,
-            source_file=str(share.path),
-            source_id=share.position.source_id,
-            offset=commit.offset,
+    def wave(self, paths: list[Path]) -> list[Path]:
+        """Read `paths` on the workers; those whose log another path of this wave holds
+        (a copy, a rename seen twice) wait for the next wave, which resumes after it,
+        as the second of them does in a local run."""
+        later, tasks, locks = [], {}, {}
+        for path in paths:
+            try:
+                share = self._prepare(path, locks)
+            except OSError as exc:
+                unreadable(self.summary, path, exc)
+                continue
+            if share is _LATER:
+                later.append(path)
+            elif isinstance(share, Share):
+                tasks[self._submit(share)] = share
+            else:
+                self.outcomes[path] = share
+        try:
+            for task in _completed(tasks):
+                share = tasks[task]
+                with locks.pop(share.position.source_id):  # released once committed
+                    self._finish(share, task)
+        finally:
+            for lock in locks.values():
+                lock.close()
+        return later
+
+    def _prepare(self, path: Path, locks: dict[str, ExitStack]) -> Share | str | object | None:
+        """What a local run does before reading a log: skip it if unchanged, detect,
+        locate, lock, find where to resume. A task, or the outcome."""
+        run = self.run
+        with open(path, "rb") as raw:
+            log = LogFile(path, raw, os.fstat(raw.fileno()))
+            found = identify(run, log, self.manifest, self.log_format)
+            if not isinstance(found, tuple):
+                return found
+            fmt, position = found
+            if position.source_id in locks:
+                return _LATER
+            lock = ExitStack()
+            if not lock.enter_context(source_lock(run.store.root, position.source_id)):
+                lock.close()
+                return BUSY
+            locks[position.source_id] = lock
+            start, line = resume_point(run.store, raw, position, run.reading.reingest)
+        return Share(path, fmt, position, start, line)
+
+    def _submit(self, share: Share):
+        root, reading = str(self.run.store.root), self.run.reading
+        return self.client.submit(
+            read_share, share, root, reading, self.matcher, self.topic, pure=False
         )
-        run.store.record_run(commit.row)
-    return result
+
+    def _finish(self, share: Share, task) -> None:
+        """Commit a finished task's groups in order, each with its manifest row."""
+        try:
+            result, pending = task.result()
+        except OSError as exc:  # vanished or unreadable on the worker
+            unreadable(self.summary, share.path, exc)
+            return
+        except Exception as exc:  # Dask gave up on it (KilledWorker: it killed 3 workers)
+            self.summary.unreadable += 1
+            self.outcomes[share.path] = f"its Dask task failed: {type(exc).__name__}: {exc}"
+            return
+        store = self.run.store
+        for commit in pending:
+            store.commit(
+                commit.actions,
+                source_file=str(share.path),
+                source_id=share.position.source_id,
+                offset=commit.offset,
+            )
+            store.record_run(commit.row)
+        self.outcomes[share.path] = result
+
+
+#: A file whose log another file of the same wave holds.
+_LATER = object()
 
 
 def _follow(client, progress: Progress | None) -> str | None:

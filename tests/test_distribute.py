@@ -114,6 +114,19 @@ def test_lines_appended_since_are_read_from_where_the_last_run_stopped(tmp_path,
     assert events(tmp_path / "store")["source_line"].to_list() == list(range(1, 501))
 
 
+def test_two_copies_of_one_log_are_read_as_a_local_run_reads_them(tmp_path, cluster):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "access.log").write_text(squid_lines(0, 400))
+    (logs / "access.log.copy").write_text(squid_lines(0, 500))  # the same log, further on
+    local = ingest([logs], EventStore(tmp_path / "local"), settle=0)
+    fanned = distribute.ingest([logs], EventStore(tmp_path / "dask"), cluster.scheduler_address)
+    assert counts(fanned) == counts(local)
+    assert (fanned.skipped, fanned.busy) == (local.skipped, 0)
+    assert_frame_equal(events(tmp_path / "dask"), events(tmp_path / "local"))
+    assert events(tmp_path / "dask").height == 500
+
+
 def _kill_a_busy_worker(client) -> bool:
     """SIGKILL one worker process running a task (its nanny starts a new one); False if
     none was running one."""
