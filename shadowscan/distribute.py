@@ -8,7 +8,9 @@ task per file then reads, parses, normalises and matches that file on a
 worker (the pipeline's own `read_log`), writing its events as Parquet files
 into the table's folder without committing them. The client commits each
 file's groups in order, each in one Delta transaction carrying the source's
-application transaction, then its manifest row, as a local run does.
+application transaction, then its manifest row, as a local run does, and
+releases the source's lock. Two files of one log (a copy, a rename seen twice)
+are read in turn, the second in a later wave, as a local run reads them.
 
 So nothing is stored twice: a task Dask retries after losing a worker
 returns one result, and only that attempt's files are committed; the files
