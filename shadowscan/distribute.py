@@ -45,12 +45,12 @@ from shadowscan.ingest.resume import resume_point
 from shadowscan.ingest.summary import FileResult, IngestSummary
 from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.match.matcher import HostMatcher
-from shadowscan.pipeline import (
+from shadowscan.pipeline import (  # the pipeline's own run and open-log records too
     BUSY,
-    LogFile,
     Progress,
     Reading,
-    Run,
+    _Log,
+    _Run,
     begin,
     identify,
     read_log,
@@ -114,11 +114,11 @@ def read_share(
     client as events on `topic`, chunk by chunk, as a local run reports it."""
     store = EventStore(Path(store_root))
     sink = DeferredStore(store)
-    run = Run(store, reading, matcher, HostTable(), _publisher(topic), sink)
+    run = _Run(store, reading, matcher, HostTable(), _publisher(topic), sink)
     with open(share.path, "rb") as raw:  # OSError: the client counts the file unreadable
         if fingerprint(read_head(raw, share.position.fp_len)) != share.position.source_id:
             return CHANGED, []
-        log = LogFile(share.path, raw, os.fstat(raw.fileno()))
+        log = _Log(share.path, raw, os.fstat(raw.fileno()))
         result = read_log(run, log, share.fmt, share.position, share.start, share.line)
     return result, sink.pending
 
@@ -147,7 +147,7 @@ def ingest(
     started = time.perf_counter()
     found, summary, manifest = begin(paths, store)
     matcher = HostMatcher(catalogue or load_catalogue())
-    run = Run(store, Reading(**reading), matcher, HostTable(), progress, sink=store)
+    run = _Run(store, Reading(**reading), matcher, HostTable(), progress, sink=store)
     with connect(scheduler) as client:
         fanout = _Fanout(run, client, manifest, log_format, summary)
         waiting = found.files
@@ -164,7 +164,7 @@ class _Fanout:
     """One run's client side: prepares files as a local run does, submits their tasks,
     commits their results."""
 
-    def __init__(self, run: Run, client, manifest: Manifest, log_format, summary):
+    def __init__(self, run: _Run, client, manifest: Manifest, log_format, summary):
         self.run, self.client, self.manifest = run, client, manifest
         self.log_format, self.summary = log_format, summary
         self.outcomes: dict[Path, FileResult | str | None] = {}
@@ -204,7 +204,7 @@ class _Fanout:
         locate, lock, find where to resume. A task, or the outcome."""
         run = self.run
         with open(path, "rb") as raw:
-            log = LogFile(path, raw, os.fstat(raw.fileno()))
+            log = _Log(path, raw, os.fstat(raw.fileno()))
             found = identify(run, log, self.manifest, self.log_format)
             if not isinstance(found, tuple):
                 return found

@@ -77,7 +77,7 @@ class Sink(Protocol):
 
 
 @dataclass(frozen=True)
-class Run:
+class _Run:
     """What every file of one run shares: the store, the options, the matcher and host
     table built once, the progress callback, and where commits go."""
 
@@ -90,7 +90,7 @@ class Run:
 
 
 @dataclass(frozen=True)
-class LogFile:
+class _Log:
     """A log file being ingested: its name, the open file, and its stat when opened."""
 
     path: Path
@@ -117,7 +117,7 @@ def ingest(
     commit_bytes, max_line_bytes)."""
     started = time.perf_counter()
     found, summary, manifest = begin(paths, store)
-    run = Run(
+    run = _Run(
         store,
         Reading(**reading),
         HostMatcher(catalogue or load_catalogue()),
@@ -128,7 +128,7 @@ def ingest(
     for path in found.files:
         try:
             with open(path, "rb") as raw:  # one open file for every step: rotation can't swap it
-                log = LogFile(path, raw, os.fstat(raw.fileno()))
+                log = _Log(path, raw, os.fstat(raw.fileno()))
                 result = _ingest_source(run, log, manifest, log_format)
         except OSError as exc:  # vanished or unreadable since it was found
             unreadable(summary, path, exc)
@@ -168,7 +168,7 @@ def unreadable(summary: IngestSummary, path: Path, exc: OSError) -> None:
 
 
 def _ingest_source(
-    run: Run, log: LogFile, manifest: Manifest, log_format: str | MappedFormat | None
+    run: _Run, log: _Log, manifest: Manifest, log_format: str | MappedFormat | None
 ) -> FileResult | str | None:
     """One open log: skip it if unchanged (None), say why it is skipped (a reason), or
     identify its source, hold that source's lock and ingest it (its counts)."""
@@ -184,7 +184,7 @@ def _ingest_source(
 
 
 def identify(
-    run: Run, log: LogFile, manifest: Manifest, log_format: str | MappedFormat | None
+    run: _Run, log: _Log, manifest: Manifest, log_format: str | MappedFormat | None
 ) -> tuple[LogFormat, Position] | str | None:
     """An open log's format and source position; None if it is unchanged since it was
     read to its end, or why it cannot be read (its format unknown)."""
@@ -197,7 +197,7 @@ def identify(
 
 
 def read_log(
-    run: Run, log: LogFile, fmt: LogFormat, position: Position, start: int, line: int
+    run: _Run, log: _Log, fmt: LogFormat, position: Position, start: int, line: int
 ) -> FileResult:
     """Read one log from byte `start` (`line` lines before it), committing in groups
     through the run's sink; its counts. The caller holds the source's lock."""
@@ -346,7 +346,7 @@ def _commit_groups(
         start, line = group.end, group.line
 
 
-def _commit(run: Run, group: _Group, log: LogFile, position: Position, result: FileResult) -> None:
+def _commit(run: _Run, group: _Group, log: _Log, position: Position, result: FileResult) -> None:
     """Store one group's events (with the source's new offset), then its manifest row."""
     store = run.sink
     tally = AiTally(run.matcher)
@@ -371,7 +371,7 @@ def _commit(run: Run, group: _Group, log: LogFile, position: Position, result: F
 
 
 def _remember(
-    store: Sink, result: FileResult, log: LogFile, position: Position, start: int, line: int
+    store: Sink, result: FileResult, log: _Log, position: Position, start: int, line: int
 ):
     """A row for a file with nothing new, so that the next run skips it by its stat."""
     done = log.compressed or start >= log.st.st_size
