@@ -293,7 +293,7 @@ def connect(scheduler: str):
             n_workers=int(scheduler.removeprefix("local:")),
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: 8787 may be taken
             silence_logs=logging.ERROR,
         )
         with cluster, Client(cluster) as client:

@@ -39,7 +39,7 @@ ORG_LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "org" / "logs"
 def cluster():
     """Two worker processes, one thread each, shared by the module's tests."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 
