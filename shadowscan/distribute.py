@@ -220,9 +220,10 @@ class _Fanout:
         return Share(path, fmt, position, start, line)
 
     def _submit(self, share: Share):
-        root, reading = str(self.run.store.root), self.run.reading
+        root = self.run.store.root  # absolute: a remote worker has a working folder of its own
+        where = str(root.absolute()) if isinstance(root, Path) else str(root)
         return self.client.submit(
-            read_share, share, root, reading, self.matcher, self.topic, pure=False
+            read_share, share, where, self.run.reading, self.matcher, self.topic, pure=False
         )
 
     def _finish(self, share: Share, task) -> None:

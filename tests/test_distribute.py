@@ -102,10 +102,13 @@ def test_progress_reaches_the_client_chunk_by_chunk(tmp_path, cluster):
     assert done[-1] == log.stat().st_size
 
 
-def test_lines_appended_since_are_read_from_where_the_last_run_stopped(tmp_path, cluster):
+def test_lines_appended_since_are_read_from_where_the_last_run_stopped(
+    tmp_path, cluster, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # a relative store: workers are handed its absolute path
     log = tmp_path / "access.log"
     log.write_text(squid_lines(0, 300))
-    store = EventStore(tmp_path / "store")
+    store = EventStore(Path("store"))
     distribute.ingest([log], store, cluster.scheduler_address, settle=0)
     with open(log, "a") as f:
         f.write(squid_lines(300, 200))
