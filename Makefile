@@ -39,7 +39,7 @@ format: $(STAMP)  ## Apply ruff's formatting and fixes
 	$(BIN)/ruff format shadowscan tests bench
 	$(BIN)/ruff check --fix shadowscan tests bench
 
-bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, 3M unique hosts, a 200 MB line, every format at 1M, the matcher, shadowscan beside minimal Polars pipelines, a dashboard refresh over 10M events, watch at 50k lines/s, ingest from and into S3 on loopback
+bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, 3M unique hosts, a 200 MB line, every format at 1M, the matcher, shadowscan beside minimal Polars pipelines, a dashboard refresh over 10M events, watch at 50k lines/s, ingest from and into S3 on loopback, 2 Dask workers against a local run and Delta commits/s
 	$(BIN)/python -m bench.matcher
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.bounded
@@ -48,6 +48,7 @@ bench: $(STAMP)  ## Speed and memory: Squid at 5M/20M lines, 3M unique hosts, a 
 	$(BIN)/python -m bench.dashboard
 	$(BIN)/python -m bench.watch
 	$(BIN)/python -m bench.s3
+	$(BIN)/python -m bench.dask
 
 soak: $(STAMP)  ## Five minutes of appends and rotations under a cron-like ingest loop: exact counts
 	$(BIN)/python -m bench.soak 300

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import polars as pl
 
@@ -36,7 +36,7 @@ from shadowscan.ingest.reader import (
 )
 from shadowscan.ingest.resume import SETTLE_SECONDS, resume_point
 from shadowscan.ingest.summary import MAX_SAMPLES, FileResult, IngestSummary
-from shadowscan.ingest.walk import find_logs
+from shadowscan.ingest.walk import Discovery, find_logs
 from shadowscan.match.catalogue import Catalogue, load_catalogue
 from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.normalise import normalise
@@ -63,16 +63,33 @@ class Reading:
     max_line_bytes: int = MAX_LINE_BYTES
 
 
+class Sink(Protocol):
+    """Where a file's commit groups go: the store itself in a local run; on a Dask
+    worker, Parquet files whose commits the client makes (`distribute.py`)."""
+
+    def append(
+        self,
+        batches: Iterable[pl.DataFrame],
+        *,
+        source_file: str,
+        source_id: str,
+        offset: Callable[[], int],
+    ) -> int: ...
+
+    def record_run(self, run: dict) -> None: ...
+
+
 @dataclass(frozen=True)
 class _Run:
     """What every file of one run shares: the store, the options, the matcher and host
-    table built once, and the progress callback."""
+    table built once, the progress callback, and where commits go."""
 
     store: EventStore
     reading: Reading
     matcher: HostMatcher
     hosts: HostTable
     progress: Progress | None
+    sink: Sink
 
 
 @dataclass(frozen=True)
@@ -122,13 +139,15 @@ def ingest(
     `reading` holds `Reading`'s fields (timezone, year, identity, reingest, settle,
     commit_bytes, max_line_bytes)."""
     started = time.perf_counter()
-    found = find_logs([p for p in paths if not is_uri(p)])
-    store.check_version(create=True)
-    summary = IngestSummary(skipped=list(found.skipped), unreadable=found.unreadable)
-    manifest = Manifest(store.runs().collect())
+    found, summary, manifest = begin([p for p in paths if not is_uri(p)], store)
     sources = [*found.files, *_objects(paths, manifest, relist, summary)]
     run = _Run(
-        store, Reading(**reading), HostMatcher(catalogue or load_catalogue()), HostTable(), progress
+        store,
+        Reading(**reading),
+        HostMatcher(catalogue or load_catalogue()),
+        HostTable(),
+        progress,
+        sink=store,
     )
     for source in sources:
         try:
@@ -137,18 +156,9 @@ def ingest(
         except AccessDenied:
             raise
         except (OSError, StoreError) as exc:  # vanished or unreadable since it was found
-            reason = exc.message if isinstance(exc, StoreError) else exc.strerror or str(exc)
-            where = source.path if isinstance(source, LogObject) else source
-            summary.skipped.append((where, reason))
-            summary.unreadable += 1
+            unreadable(summary, _where(source), exc)
             continue
-        if isinstance(result, FileResult):
-            summary.files.append(result)
-        elif result is None:
-            summary.unchanged += 1
-        else:
-            summary.skipped.append((log.path, result))
-            summary.busy += result in (BUSY, TAKEN)
+        tally(summary, _where(source), result)
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -176,30 +186,75 @@ def _objects(paths, manifest: Manifest, relist: bool, summary: IngestSummary) ->
     return objects
 
 
+def begin(paths: list[str | Path], store: EventStore) -> tuple[Discovery, IngestSummary, Manifest]:
+    """What a run starts from: the logs found, a summary holding what was skipped while
+    finding them, and the manifest (the store is created if new)."""
+    found = find_logs(paths)
+    store.check_version(create=True)
+    summary = IngestSummary(skipped=list(found.skipped), unreadable=found.unreadable)
+    return found, summary, Manifest(store.runs().collect())
+
+
+def tally(summary: IngestSummary, path: Path | str, result: FileResult | str | None) -> None:
+    """Count one file's outcome: its counts, unchanged (None), or skipped for a reason."""
+    if isinstance(result, FileResult):
+        summary.files.append(result)
+    elif result is None:
+        summary.unchanged += 1
+    else:
+        summary.skipped.append((path, result))
+        summary.busy += result in (BUSY, TAKEN)
+
+
+def unreadable(summary: IngestSummary, path: Path | str, exc: OSError | StoreError) -> None:
+    """A file or object that vanished or could not be read since it was found."""
+    reason = exc.message if isinstance(exc, StoreError) else exc.strerror or str(exc)
+    summary.skipped.append((path, reason))
+    summary.unreadable += 1
+
+
+def _where(source: Path | LogObject) -> Path | str:
+    return source.path if isinstance(source, LogObject) else source
+
+
 def _ingest_source(
     run: _Run, log: _Log, manifest: Manifest, log_format: str | MappedFormat | None
 ) -> FileResult | str | None:
     """One open log: skip it if unchanged (None), say why it is skipped (a reason), or
     identify its source, hold that source's lock and ingest it (its counts)."""
+    found = identify(run, log, manifest, log_format)
+    if not isinstance(found, tuple):
+        return found
+    fmt, position = found
+    with run.store.lock(position.source_id) as held:
+        if not held:
+            return BUSY
+        start, line = resume_point(run.store, log.raw, position, run.reading.reingest)
+        try:
+            return read_log(run, log, fmt, position, start, line)
+        except SourceTaken:
+            return TAKEN
+
+
+def identify(
+    run: _Run, log: _Log, manifest: Manifest, log_format: str | MappedFormat | None
+) -> tuple[LogFormat, Position] | str | None:
+    """An open log's format and source position; None if it is unchanged since it was
+    read to its end, or why it cannot be read (its format unknown)."""
     if not run.reading.reingest and manifest.unchanged(log.st):
         return None
     fmt, reason = choose_format(log.raw, log_format)
     if fmt is None:
         return reason
-    position = manifest.locate(read_head(log.raw, FINGERPRINT_BYTES), log.st)
-    with run.store.lock(position.source_id) as held:
-        if not held:
-            return BUSY
-        try:
-            return _ingest_file(run, log, fmt, position)
-        except SourceTaken:
-            return TAKEN
+    return fmt, manifest.locate(read_head(log.raw, FINGERPRINT_BYTES), log.st)
 
 
-def _ingest_file(run: _Run, log: _Log, fmt: LogFormat, position: Position) -> FileResult:
-    """Read one log from where the store stands, committing in groups; its counts."""
+def read_log(
+    run: _Run, log: _Log, fmt: LogFormat, position: Position, start: int, line: int
+) -> FileResult:
+    """Read one log from byte `start` (`line` lines before it), committing in groups
+    through the run's sink; its counts. The caller holds the source's lock."""
     reading = run.reading
-    start, line = resume_point(run.store, log.raw, position, reading.reingest)
     result = FileResult(log.path, fmt.name, bytes=log.st.st_size, note=position.note)
     if position.warning:
         result.warnings.append(position.warning)
@@ -231,7 +286,7 @@ def _ingest_file(run: _Run, log: _Log, fmt: LogFormat, position: Position) -> Fi
         for group in _commit_groups(events, start, line, reading.commit_bytes):
             _commit(run, group, log, position, result)
     if not result.commits:
-        _remember(run.store, result, log, position, start, line)
+        _remember(run.sink, result, log, position, start, line)
     return result
 
 
@@ -350,7 +405,7 @@ def _commit_groups(
 
 def _commit(run: _Run, group: _Group, log: _Log, position: Position, result: FileResult) -> None:
     """Store one group's events (with the source's new offset), then its manifest row."""
-    store = run.store
+    store = run.sink
     tally = AiTally(run.matcher)
 
     def counted() -> Iterator[pl.DataFrame]:
@@ -372,7 +427,9 @@ def _commit(run: _Run, group: _Group, log: _Log, position: Position, result: Fil
     result.commits += 1
 
 
-def _remember(store, result: FileResult, log: _Log, position: Position, start: int, line: int):
+def _remember(
+    store: Sink, result: FileResult, log: _Log, position: Position, start: int, line: int
+):
     """A row for a file with nothing new, so that the next run skips it by its stat."""
     done = log.compressed or start >= log.st.st_size
     row = result.as_run(result.snapshot(), position, log.st, (start, start, line), done, 0)

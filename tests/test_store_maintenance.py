@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from shadowscan.cli.main import cli
 from shadowscan.schema import TABLE_SCHEMA
+from shadowscan.store.delta import EventStore
 from tests.test_incremental import assert_exactly_once, run, squid_lines
 
 
@@ -54,6 +55,24 @@ def test_compact_merges_files_and_changes_no_count(tmp_path):
         f.write(squid_lines(600, 50))
     assert run(store, log).total("lines") == 50
     assert_exactly_once(store, lines + 50)
+
+
+def test_compact_deletes_the_files_no_commit_named_once_old_enough(tmp_path):
+    """A crashed ingest or an abandoned Dask task leaves Parquet files no commit names."""
+    _, store, lines = _many_small_ingests(tmp_path)
+    events = EventStore(store)
+    written = events.write([events.events().head(10).collect()], "crashed")
+    orphans = {Path(a.path).name for a in written}
+
+    def on_disk() -> set[str]:
+        return {p.name for p in (store / "events").rglob("*.parquet")}
+
+    assert orphans <= on_disk()
+    invoke("compact", "--store", store)  # younger than the default 168 hours: kept
+    assert orphans <= on_disk()
+    invoke("compact", "--store", store, "--vacuum-hours", "0")
+    assert not orphans & on_disk()
+    assert _status(store)["events"] == lines
 
 
 def test_prune_drops_old_days_but_not_the_manifest(tmp_path):

@@ -22,6 +22,7 @@ from shadowscan.cli.options import (
     view_format_option,
 )
 from shadowscan.cli.progress import ingest_progress
+from shadowscan.cloud import is_uri
 from shadowscan.errors import UsageError
 from shadowscan.formats import FORMATS
 from shadowscan.formats.mapped import MappedFormat
@@ -134,7 +135,14 @@ def _reading(
     metavar="MB",
     help="Commit after this much input: a crash redoes at most this much.",
 )
-def ingest(paths, store, relist, reingest, commit_mb, **reading) -> None:
+@click.option(
+    "--scheduler",
+    callback=lambda ctx, param, value: _scheduler(value),
+    metavar="tcp://HOST:8786|local:N",
+    help="Fan the files out over a Dask cluster (pip install 'shadowscan[dask]'): one task "
+    "per file on an existing scheduler, or on a local cluster of N worker processes.",
+)
+def ingest(paths, store, relist, reingest, commit_mb, scheduler, **reading) -> None:
     """Read what is new in log files and folders (recursively, compressed or not), or
     under s3://, gs://, az:// or abfs:// addresses.
 
@@ -146,13 +154,25 @@ def ingest(paths, store, relist, reingest, commit_mb, **reading) -> None:
     options, quiet = _reading(**reading)
     target = open_store(store, must_exist=False)
     err = Console(stderr=True)
+    if scheduler:  # Dask is imported only when asked for
+        if target.remote or any(is_uri(p) for p in paths):
+            raise UsageError(
+                "--scheduler fans out files on local or shared disks into a local store; "
+                "object-storage addresses are read by a run without it."
+            )
+        from shadowscan import distribute
+
+        options["scheduler"] = scheduler
+        runner = distribute.ingest
+    else:
+        options["relist"] = relist
+        runner = run_ingest
     with ingest_progress(paths, err, enabled=not quiet) as progress:
-        summary = run_ingest(
+        summary = runner(
             list(paths),
             target,
             progress=progress,
             reingest=reingest,
-            relist=relist,
             commit_bytes=commit_mb << 20,
             **options,
         )
@@ -226,6 +246,18 @@ def formats(fmt) -> None:
         emit(format_list.to_json(FORMATS.values()), None)
     else:
         format_list.render(FORMATS.values(), Console())
+
+
+def _scheduler(value: str | None) -> str | None:
+    """`--scheduler`: a Dask address such as tcp://HOST:8786, or local:N with N >= 1."""
+    if value is None or ("://" in value and not value.startswith("local:")):
+        return value
+    count = value.removeprefix("local:")
+    if value.startswith("local:") and count.isdigit() and int(count) >= 1:
+        return value
+    raise click.BadParameter(
+        f"{value!r} is neither a Dask scheduler address (tcp://HOST:8786) nor local:N."
+    )
 
 
 def _check_timezone(name: str) -> None:

@@ -174,23 +174,34 @@ class EventStore:
 
         The commit carries the source's transaction at `offset()` (asked once the
         batches are consumed: where they end in the file), so the events and the
-        manifest's position advance together. The next frame is produced
-        in a thread while this one is written. Returns the number of events
+        manifest's position advance together. Returns the number of events
         written; nothing is committed for none.
         """
+        actions = self.write(batches, source_id)
+        self.commit(actions, source_file=source_file, source_id=source_id, offset=offset())
+        return sum(json.loads(a.stats)["numRecords"] for a in actions)
+
+    def write(self, batches: Iterable[pl.DataFrame], source_id: str) -> list[AddAction]:
+        """Write event frames as Parquet files in the table's folder, uncommitted: their
+        add actions. Readers see them only once committed; the next frame is parsed in
+        a thread while this one is written."""
         writer = PartitionedWriter(self.events_path, EVENT_ARROW_SCHEMA)
         for frame in ahead(batches):
             writer.write(frame.with_columns(pl.lit(source_id).alias(SOURCE_COLUMN)))
-        actions = writer.close()
+        return writer.close()
+
+    def commit(
+        self, actions: list[AddAction], *, source_file: str, source_id: str, offset: int
+    ) -> None:
+        """Commit written files in one Delta transaction that moves the source's
+        application transaction to `offset`; nothing for no files."""
         if actions:
-            end = offset()
             properties = CommitProperties(
                 custom_metadata={"shadowscan.source_file": source_file},
-                app_transactions=[Transaction(app_id(source_id), end)],
+                app_transactions=[Transaction(app_id(source_id), offset)],
             )
             self._commit(actions, properties, source_id)
-            self._seen[source_id] = end
-        return sum(json.loads(a.stats)["numRecords"] for a in actions)
+            self._seen[source_id] = offset
 
     def forget(self, source_id: str) -> None:
         """Remove a source's events and manifest rows, for `--reingest`.
@@ -290,9 +301,12 @@ class EventStore:
         if not (path / "_delta_log").is_dir():
             return pl.LazyFrame(schema=schema)
         try:
-            DeltaTable(str(path))
+            table = DeltaTable(str(path))
         except (TableNotFoundError, OSError) as exc:
             # an object store's message may carry its endpoint: the address alone is said
             detail = "" if self.remote else f" ({exc})"
             raise StoreError(f"{path} is not a readable shadowscan store{detail}.") from exc
-        return pl.scan_delta(str(path))
+        # Polars skips the files whose `ts` statistics in this snapshot's add actions
+        # fall outside a filter on `ts` (a report's period reads only its days' files)
+        # and reads only the columns a query names; the log is read once, here.
+        return pl.scan_delta(table)

@@ -87,8 +87,13 @@ def compact(store: EventStore, vacuum_hours: int) -> dict:
         before = len(table.file_uris())
         table.optimize.compact()
         table.create_checkpoint()
+        # full: also the files no commit ever named, left by a crashed ingest or a
+        # Dask task attempt that lost its worker (a lite vacuum only sees removed files)
         removed = table.vacuum(
-            retention_hours=vacuum_hours, dry_run=False, enforce_retention_duration=False
+            retention_hours=vacuum_hours,
+            dry_run=False,
+            enforce_retention_duration=False,
+            full=True,
         )
         table.cleanup_metadata()
         result[name] = {
