@@ -205,3 +205,17 @@ def test_a_scheduler_that_is_no_address_is_refused(tmp_path, value):
     result = CliRunner().invoke(cli, ["ingest", "--scheduler", value, str(tmp_path)])
     assert result.exit_code == 2
     assert "local:N" in result.output
+
+
+@pytest.mark.parametrize(
+    "where",
+    [["--store", "s3://bucket/store/", "logs/"], ["--store", "STORE", "s3://bucket/logs/"]],
+)
+def test_object_storage_with_a_scheduler_is_refused_in_one_sentence(tmp_path, where):
+    """Workers read local or shared disks and write into a local table: an object-storage
+    address is for a run without --scheduler, and no worker is started to find that out."""
+    args = [a.replace("STORE", str(tmp_path / "s")) for a in where]
+    result = CliRunner().invoke(cli, ["ingest", "--scheduler", "local:2", *args])
+    assert result.exit_code == 1
+    assert "object-storage addresses are read by a run without it" in result.output
+    assert "Traceback" not in result.output
