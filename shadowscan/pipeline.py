@@ -357,12 +357,14 @@ def _events(
     result: FileResult,
     progress: Progress | None,
 ) -> Iterator[tuple[pl.DataFrame, Chunk]]:
-    """Parse, normalise and count one file's events, chunk by chunk: the next chunk is
-    read and parsed in a thread while this one is normalised."""
-    parsed_chunks = ahead((_parse(fmt, chunk.lines, ctx, result), chunk) for chunk in chunks)
-    for parsed, chunk in parsed_chunks:
-        events = normalise(parsed, hosts, fmt.name, str(result.path))
-        _count(result, chunk, parsed, events)
+    """Parse, normalise and count one file's events, chunk by chunk: reading and parsing,
+    and normalising, each run a chunk ahead in their own thread, while the consumer
+    tallies and writes."""
+    parsed = ahead((_parse(fmt, chunk.lines, ctx, result), chunk) for chunk in chunks)
+    source = str(result.path)
+    normalised = ahead((p, c, normalise(p, hosts, fmt.name, source)) for p, c in parsed)
+    for parsed_chunk, chunk, events in normalised:
+        _count(result, chunk, parsed_chunk, events)
         if progress:
             progress(result.path, chunk.raw_offset)
         yield events, chunk
