@@ -198,10 +198,14 @@ def _tsv_fields(seg: pl.DataFrame, layout: dict[str, Any]) -> pl.LazyFrame:
         value = cells.struct.field(f"field_{fields.index(name)}")
         return pl.when(value.is_in(nulls)).then(None).otherwise(value)
 
-    count_ok = line.str.count_matches(sep, literal=True) == len(fields) - 1
+    width = max(len(fields), 1)
+    # as many cells as fields: a short line leaves the last one null, a long line leaves
+    # separators in it (cheaper than counting the separators in a second pass)
+    last = cells.struct.field(f"field_{width - 1}")
+    count_ok = last.is_not_null() & ~last.str.contains(sep, literal=True)
     return (
         seg.lazy()
-        .with_columns(line.str.splitn(sep, max(len(fields), 1)).alias("cells"))
+        .with_columns(line.str.splitn(sep, width).alias("cells"))
         .select(
             "source_line",
             *(cell(name).alias(name) for name in _WANTED),
