@@ -210,7 +210,11 @@ class AiTally:
         self._total = 0
 
     def add(self, events: pl.DataFrame) -> None:
-        shared = pl.col("host").is_in(self.matcher.path_hosts.implode())
+        # only a path can make a path rule apply: DNS and TLS events match by host alone
+        shared = (
+            pl.col("host").is_in(self.matcher.path_hosts.implode())
+            & pl.col("url_path").is_not_null()
+        )
         needed = events.select("host", "url_path")  # filtering every column would copy them
         counts = needed.filter(~shared).group_by("host").len()
         hits = counts.join(self.matcher.match_hosts(counts["host"]), on="host")
