@@ -173,6 +173,12 @@ def value(text: pl.Expr, key: str) -> pl.Expr:
     return text.str.extract(rf'(?:^|\s){re.escape(key)}=(""[^"=]*""|"(?:[^"\\]|\\.)*"|\S*)')
 
 
+def unquoted_value(text: pl.Expr, key: str) -> pl.Expr:
+    """`unquote(value(text, key))` with one pass fewer: a value `value` finds is quoted
+    at both ends or holds no blank, so unquote's first strip of blanks is a no-op."""
+    return dash_null(value(text, key).str.strip_chars('"').str.strip_chars(" "))
+
+
 def kv(marked: pl.Expr, key: str, *, ignore_case: bool = False) -> pl.Expr:
     """The raw value of `key` in a `mark_keys` text (first occurrence), else null."""
     flags = "(?i)" if ignore_case else ""

@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import epoch_any, unquote, value, verdict, with_url_parts
+from shadowscan.formats.fields import epoch_any, unquoted_value, verdict, with_url_parts
 from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import local_time, strip_syslog, with_syslog_time
 
@@ -99,7 +99,7 @@ class FortiGateKv(LogFormat):
             "source_line",
             "syslog_time",
             "msg",
-            *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
+            *(unquoted_value(pl.col("msg"), key).alias(key) for key in _KEYS),
         )
         fallbacks = {key: f"_no_{instead}" for key, instead in _FALLBACK_KEYS.items()}
         missing = {f"_no_{key}": pl.col(key).is_null() for key in set(_FALLBACK_KEYS.values())}
@@ -123,7 +123,7 @@ def _read(frame: pl.LazyFrame, keys: dict[str, str], masks: dict[str, pl.Expr]) 
         pl.when(where).then(pl.col("msg")).alias(name) for name, where in masks.items()
     )
     return masked.with_columns(
-        unquote(value(pl.col(mask), key)).alias(key) for key, mask in keys.items()
+        unquoted_value(pl.col(mask), key).alias(key) for key, mask in keys.items()
     ).drop(*masks)
 
 

@@ -17,7 +17,7 @@ from shadowscan.formats.fields import (
     query_suffix,
     to_int,
     unquote,
-    value,
+    unquoted_value,
     verdict,
 )
 from shadowscan.formats.projection import Projection, project
@@ -69,7 +69,7 @@ class BlueCoatKv(LogFormat):
         raw = chunk.lazy().select(
             "source_line",
             line.str.extract(_HEADER_TIME).alias("header_time"),
-            *(unquote(value(line, k)).alias(k) for k in _BLUECOAT_KEYS),
+            *(unquoted_value(line, k).alias(k) for k in _BLUECOAT_KEYS),
         )
         return _bluecoat_events(raw, ctx).collect()
 

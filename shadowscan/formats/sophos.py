@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from shadowscan.formats.base import LogFormat, ParseContext
-from shadowscan.formats.fields import to_int, unquote, value, verdict
+from shadowscan.formats.fields import to_int, unquoted_value, verdict
 from shadowscan.formats.projection import Projection, project
 from shadowscan.formats.syslog import iso_time, local_time, strip_syslog, with_syslog_time
 
@@ -107,7 +107,7 @@ class SophosFirewall(LogFormat):
             "source_line",
             "syslog_time",
             pl.col("msg").str.extract(_UTM_HEADER).alias("utm_time"),
-            *(unquote(value(pl.col("msg"), key)).alias(key) for key in _KEYS),
+            *(unquoted_value(pl.col("msg"), key).alias(key) for key in _KEYS),
         )
         kind = _kind()
         typed = raw.with_columns(kind.alias("kind")).filter(kind.is_not_null())
