@@ -151,7 +151,8 @@ def _with_kind_keys(typed: pl.DataFrame) -> pl.DataFrame:
     dns = pl.col("kind") == "dns"
     keys = {**dict.fromkeys(_DNS_KEYS, "_dns"), **dict.fromkeys(_OTHER_KEYS, "_other")}
     typed = _read(typed.lazy(), keys, {"_dns": dns, "_other": ~dns}).drop("msg").collect()
-    if typed.select(_dns_role("dns-query").any()).item():
+    pairs_possible = _dns_role("dns-query").any() & _dns_role("dns-response").any()
+    if typed.select(pairs_possible).item():  # else no response answers a query here
         return _answered_queries(typed.lazy()).collect()
     return typed
 
