@@ -22,6 +22,19 @@ def service_toml(
     )
 
 
+def hostile_service(name: str) -> str:
+    """A chat service on `evil-ai.example` whose name is hostile text (markup, formulas,
+    escapes), kept literal by a TOML literal string: for the escaping tests."""
+    assert "'" not in name and "\n" not in name, "a TOML literal string holds neither"
+    return (
+        f'name = \'{name}\'\nvendor = "Evil"\ncategory = "chat"\n'
+        'homepage = "https://evil-ai.example"\n\n[[hosts]]\npattern = "evil-ai.example"\n'
+        'match = "suffix"\nsignal = "ui"\n\n[tests]\n'
+        'match = [{ input = "app.evil-ai.example", signal = "ui" }]\n'
+        'no_match = ["notevil-ai.example"]\n'
+    )
+
+
 def rules_dir(root: Path, files: dict[str, str]) -> Path:
     """A local rules folder (`*.toml` directly in it), laid over the bundled catalogue."""
     root.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,7 @@ from shadowscan.cli.main import cli
 from shadowscan.match.catalogue import load_catalogue
 from shadowscan.policy.config import Grant, Policy
 from tests.matched import MATCHED_SCHEMA, weighed
+from tests.rulekit import hostile_service
 
 PERIOD = ["--since", "2026-11-01", "--until", "2026-11-30T23:59:59Z"]
 DIRECTORY = """user,department
@@ -368,21 +369,7 @@ def test_a_currency_that_is_not_iso_4217_is_one_error(globex, tmp_path, currency
 
 
 #: A service from a user's rule folder whose name is markup, a formula and a terminal escape.
-EVIL_RULE = """\
-name = '=HYPERLINK("x")[bold red]Evil[/]<script>alert(1)</script>'
-vendor = "Evil"
-category = "chat"
-homepage = "https://evil-ai.example"
-
-[[hosts]]
-pattern = "evil-ai.example"
-match = "suffix"
-signal = "ui"
-
-[tests]
-match = [{ input = "app.evil-ai.example", signal = "ui" }]
-no_match = ["notevil-ai.example"]
-"""
+EVIL_RULE = hostile_service('=HYPERLINK("x")[bold red]Evil[/]<script>alert(1)</script>')
 EVIL_USER = '=hyperlink("y")[blink]<b>mallory</b>'
 
 

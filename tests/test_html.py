@@ -17,6 +17,7 @@ from shadowscan.pipeline import ingest
 from shadowscan.policy.config import load_policy, read_config
 from shadowscan.report.html import to_html
 from shadowscan.store.delta import EventStore
+from tests.rulekit import hostile_service
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
 CHARTS = ("chart-gauge", "chart-trend", "chart-services")
@@ -29,21 +30,7 @@ service = "chatgpt"
 everyone = true
 """
 #: A service whose name is markup, from a user's own rule folder.
-EVIL_RULE = """\
-name = '<svg onload=alert(3)>"AI"'
-vendor = "Evil"
-category = "chat"
-homepage = "https://evil-ai.example"
-
-[[hosts]]
-pattern = "evil-ai.example"
-match = "suffix"
-signal = "ui"
-
-[tests]
-match = [{ input = "app.evil-ai.example", signal = "ui" }]
-no_match = ["notevil-ai.example"]
-"""
+EVIL_RULE = hostile_service('<svg onload=alert(3)>"AI"')
 #: Squid lines whose user, URL and rejected text are markup and terminal escapes.
 HOSTILE_LOG = (
     "1795077362.000    274 10.20.1.11 TCP_MISS/200 2211 POST "
