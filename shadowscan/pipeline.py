@@ -280,7 +280,7 @@ def read_log(
             "give --identity NAME (whose computer this is) to attribute them"
         )
     if start > 0 and fmt.replay is not None:  # the header and directives already read
-        _replay(fmt, replay_lines(log.raw, start, fmt.replay), ctx, result)
+        _replay(fmt, replay_lines(log.raw, start, fmt.replay, reading.max_line_bytes), ctx, result)
     # closed here, so its reading thread has stopped before the file is closed
     with closing(_events(chunks, fmt, ctx, run.hosts, result, run.progress)) as events:
         for group in _commit_groups(events, start, line, reading.commit_bytes):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import tracemalloc
 from pathlib import Path
 
 import polars as pl
@@ -98,3 +99,42 @@ def test_replay_lines_finds_directives_across_read_blocks(tmp_path, monkeypatch,
     blank = tmp_path / "blank.log"
     blank.write_bytes(b"\n#x\n \n#\t\ndata\n")
     assert replay_lines(blank, 13, b"#") == ["#x", "#\t"]  # the blank first line dropped
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64, 1 << 20])
+def test_replay_skips_directive_lines_longer_than_the_line_limit(tmp_path, monkeypatch, block):
+    # Such a line was rejected when first read: replaying it would be wrong, and
+    # gathering it would hold an attacker's line whole.
+    monkeypatch.setattr(reader, "CHUNK_BYTES", block)
+    text = "#A first\ndata\n#" + "x" * 40 + "\n#B second\n#" + "y" * 11 + "\n#C third\nend\n"
+    log = tmp_path / "x.log"
+    log.write_bytes(text.encode())
+    end = text.index("end")
+    assert replay_lines(log, end, b"#", limit=10) == ["#A first", "#B second", "#C third"]
+    assert replay_lines(log, end, b"#", limit=12) == [
+        "#A first",
+        "#B second",
+        "#yyyyyyyyyyy",
+        "#C third",
+    ]
+    assert replay_lines(log, end, b"#", limit=8) == ["#A first", "#C third"]
+    assert replay_lines(log, end, b"#", limit=7) == []  # the first line too: it was rejected
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_replaying_past_a_huge_directive_line_never_holds_it(tmp_path, packed):
+    huge = 32 << 20
+    text = b"#Fields: a\n1\n#" + b"z" * huge + b"\n#Fields: b\n2\n"
+    log = tmp_path / ("x.log.gz" if packed else "x.log")
+    log.write_bytes(gzip.compress(text) if packed else text)
+    end = len(text) - 2
+    del text
+    tracemalloc.start()
+    try:
+        lines = replay_lines(log, end, b"#", limit=64 << 10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert lines == ["#Fields: a", "#Fields: b"]
+    # a read block, what it carries and the decompressor's buffers: not the 32 MB line
+    assert peak < 5 * reader.CHUNK_BYTES, f"peak {peak / 1e6:.1f} MB"

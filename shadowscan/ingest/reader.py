@@ -308,24 +308,30 @@ def count_lines(source: Source, start: int, end: int) -> int:
     return lines
 
 
-def replay_lines(source: Source, end: int, prefix: bytes) -> list[str]:
+def replay_lines(source: Source, end: int, prefix: bytes, limit: int = MAX_LINE_BYTES) -> list[str]:
     """The file's first line and, for a non-empty `prefix`, every later line before
     decompressed byte `end` that starts with it: what a resumed read replays.
 
     The prefix is searched for with `bytes.find` after each newline, so scanning
-    a large file's read part costs about as much as reading it.
+    a large file's read part costs about as much as reading it. A line longer than
+    `limit` was rejected when first read, so it is skipped here too, without ever
+    being held whole.
     """
-    first = read_head(source, min(end, 64 << 10)).split(b"\n", 1)[0]
+    head = read_head(source, min(end, limit + 1))
+    first = head.split(b"\n", 1)[0] if b"\n" in head else b""  # none: the line was too long
     found = [first] if first else []
     if prefix:
-        found += _lines_starting(source, end, b"\n" + prefix)
+        found += _lines_starting(source, end, b"\n" + prefix, limit)
     lines = (line.decode("utf-8", errors="replace").rstrip("\r") for line in found)
     return [line for line in lines if line.strip()]  # parsers never see blank lines
 
 
-def _lines_starting(source: Source, end: int, needle: bytes) -> list[bytes]:
-    """Lines (after the first) before byte `end` that follow a `needle` newline."""
-    found, carry, done = [], b"", 0
+def _lines_starting(source: Source, end: int, needle: bytes, limit: int) -> list[bytes]:
+    """Lines (after the first, at most `limit` bytes) before byte `end` that follow a
+    `needle` newline. What is carried from one read to the next stays under
+    `limit` plus the needle: the unfinished line that follows a needle, else the
+    bytes a needle could start in."""
+    found, carry, done, skipping = [], b"", 0, False
     with opened(source) as raw:
         stream = _stream(raw)
         while done < end:
@@ -337,14 +343,25 @@ def _lines_starting(source: Source, end: int, needle: bytes) -> list[bytes]:
                 break
             done += len(data)
             block, at = carry + data, 0
+            if skipping:  # the rest of a line too long to replay
+                at = block.find(b"\n")
+                skipping = at < 0
+                if skipping:
+                    carry = b""
+                    continue
             while (at := block.find(needle, at)) >= 0:
                 stop = block.find(b"\n", at + 1)
                 if stop < 0:
                     break
-                found.append(block[at + 1 : stop])
+                if stop - at - 1 <= limit:
+                    found.append(block[at + 1 : stop])
                 at = stop
-            cut = block.rfind(b"\n")
-            carry = block[cut:] if at < 0 else block[at:]
+            if at < 0:
+                carry = block[len(block) - len(needle) + 1 :]
+            elif len(block) - at > limit + 1:
+                carry, skipping = b"", True
+            else:
+                carry = block[at:]
     return found
 
 
