@@ -158,6 +158,18 @@ def test_the_cache_keeps_the_most_frequent_hosts(compute_calls: list[list[str]])
     assert compute_calls[1] == ["new.example"]
 
 
+def test_the_cache_ranks_only_when_half_again_over_its_limit(compute_calls) -> None:
+    """Ranking every chunk cost more than the lookup itself: the cache grows to 1.5 ×
+    `limit` hosts, then keeps the `limit` most seen."""
+    table = HostTable(limit=4)
+    counts = {"a": 5, "b": 4, "c": 3, "d": 2, "e": 1, "f": 1}
+    table.lookup(pl.Series([f"{host}.example" for host, n in counts.items() for _ in range(n)]))
+    assert table._cache.height == 6
+    table.lookup(pl.Series(["a.example", "g.example"]))
+    assert sorted(table._cache["host_raw"]) == ["a.example", "b.example", "c.example", "d.example"]
+    assert compute_calls[1] == ["g.example"]
+
+
 def _chunk(i: int, size: int = 100_000) -> pl.Series:
     """`size` raw hosts never seen before (some under AI services, some with a port or
     upper case) and the same 2,000 frequent ones in every chunk."""
