@@ -86,6 +86,21 @@ def test_case_trailing_dot_and_port_never_change_the_host(name: str, port: str) 
         assert normalise_host(variant) == expected
 
 
+_PIECE = st.sampled_from(["a", "Z", "0", "9", ".", "-", "_", ":", "443", "@", "/", "[", "]",
+                          "?", "#", " ", "\t", "\u0663", "ü", "::1"])  # fmt: skip
+
+
+@given(st.lists(st.lists(_PIECE, max_size=8).map("".join), min_size=1, max_size=20))
+def test_the_plain_split_agrees_with_the_general_patterns(raws: list[str]) -> None:
+    """Plain `name[:port]` authorities are split at the colon, the rest go through the
+    general patterns: both give the same host and port for anything a log holds."""
+    frame = pl.DataFrame({"host_raw": raws}, schema={"host_raw": pl.String})
+    got = hosts.split_authority(frame)
+    general = hosts._general_authority(frame)
+    assert got["host"].to_list() == [host or None for host in general["host"]]
+    assert got["host_port"].to_list() == general["host_port"].to_list()
+
+
 @pytest.mark.parametrize(
     ("host", "expected"),
     [

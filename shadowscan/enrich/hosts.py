@@ -38,15 +38,44 @@ def _extract():
 CACHE_HOSTS = 20_000
 
 
+#: A name or address with at most a port: no user info, brackets, path, blanks or
+#: second colon, so a split at the colon spells it (nearly every host in real logs).
+_PLAIN_AUTHORITY = r"^[A-Za-z0-9._-]*(?::[0-9]*)?$"
+
+
 def split_authority(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with `host` and `host_port` from its `host_raw` authorities, ASCII part only.
+
+    Plain `name[:port]` authorities are split at the colon; the others (user info,
+    IPv6, URL tails, blanks: a few per chunk) go through the general patterns and
+    are put back in place. The general path alone cost 3.5x as much on a chunk of
+    28k unique hosts.
+    """
+    raw = pl.col("host_raw")
+    parts = frame.select(
+        raw.str.split_exact(":", 1).alias("_parts"),
+        raw.str.contains(_PLAIN_AUTHORITY).alias("_plain"),
+    )
+    name, port = pl.col("_parts").struct.field("field_0"), pl.col("_parts").struct.field("field_1")
+    split = parts.select(_spelling(name), port.cast(pl.Int32, strict=False).alias("host_port"))
+    host, port = split["host"], split["host_port"]
+    other = (~parts["_plain"]).arg_true()  # null hosts are left null by the split
+    if other.len():
+        general = _general_authority(frame[other])
+        host, port = host.scatter(other, general["host"]), port.scatter(other, general["host_port"])
+    clean = pl.col("host")
+    return frame.with_columns(host, port).with_columns(pl.when(clean != "").then(clean))
+
+
+def _general_authority(frame: pl.DataFrame) -> pl.DataFrame:
+    """`host` and `host_port` of any authority (user info, brackets, URL tails, blanks).
 
     Step by step in separate selections: in one expression Polars would compute the
     cleaned text and each pattern's groups again for every use (3x slower).
     """
     raw = pl.col("host_raw")
     text = raw.str.strip_chars().str.replace(r"^[^@/]*@", "").str.replace(r"[/?#].*$", "")
-    frame = frame.with_columns(text.alias("_text"))
+    frame = frame.select(text.alias("_text"))
     text = pl.col("_text")
     frame = frame.with_columns(
         text.str.starts_with("[").alias("_bracketed"),
@@ -65,14 +94,12 @@ def split_authority(frame: pl.DataFrame) -> pl.DataFrame:
     port = (
         pl.when("_bracketed").then(bracketed.field("2")).when("_one_colon").then(plain.field("2"))
     )
-    frame = frame.with_columns(
-        host.str.to_lowercase().str.strip_chars_end(".").alias("host"),
-        port.cast(pl.Int32, strict=False).alias("host_port"),
-    )
-    host = pl.col("host")
-    return frame.with_columns(pl.when(host != "").then(host).alias("host")).drop(
-        "_text", "_bracketed", "_one_colon", "_b", "_p"
-    )
+    return frame.select(_spelling(host), port.cast(pl.Int32, strict=False).alias("host_port"))
+
+
+def _spelling(host: pl.Expr) -> pl.Expr:
+    """`host` in lower case without trailing dots."""
+    return host.str.to_lowercase().str.strip_chars_end(".").alias("host")
 
 
 def to_punycode(host: str) -> str:
