@@ -86,6 +86,21 @@ def test_case_trailing_dot_and_port_never_change_the_host(name: str, port: str) 
         assert normalise_host(variant) == expected
 
 
+_PIECE = st.sampled_from(["a", "Z", "0", "9", ".", "-", "_", ":", "443", "@", "/", "[", "]",
+                          "?", "#", " ", "\t", "\u0663", "ü", "::1"])  # fmt: skip
+
+
+@given(st.lists(st.lists(_PIECE, max_size=8).map("".join), min_size=1, max_size=20))
+def test_the_plain_split_agrees_with_the_general_patterns(raws: list[str]) -> None:
+    """Plain `name[:port]` authorities are split at the colon, the rest go through the
+    general patterns: both give the same host and port for anything a log holds."""
+    frame = pl.DataFrame({"host_raw": raws}, schema={"host_raw": pl.String})
+    got = hosts.split_authority(frame)
+    general = hosts._general_authority(frame)
+    assert got["host"].to_list() == [host or None for host in general["host"]]
+    assert got["host_port"].to_list() == general["host_port"].to_list()
+
+
 @pytest.mark.parametrize(
     ("host", "expected"),
     [
@@ -156,6 +171,18 @@ def test_the_cache_keeps_the_most_frequent_hosts(compute_calls: list[list[str]])
     table.lookup(pl.Series(["often.example", "new.example", "twice.example"]))
     assert sorted(table._cache["host_raw"]) == ["often.example", "twice.example"]
     assert compute_calls[1] == ["new.example"]
+
+
+def test_the_cache_ranks_only_when_half_again_over_its_limit(compute_calls) -> None:
+    """Ranking every chunk cost more than the lookup itself: the cache grows to 1.5 ×
+    `limit` hosts, then keeps the `limit` most seen."""
+    table = HostTable(limit=4)
+    counts = {"a": 5, "b": 4, "c": 3, "d": 2, "e": 1, "f": 1}
+    table.lookup(pl.Series([f"{host}.example" for host, n in counts.items() for _ in range(n)]))
+    assert table._cache.height == 6
+    table.lookup(pl.Series(["a.example", "g.example"]))
+    assert sorted(table._cache["host_raw"]) == ["a.example", "b.example", "c.example", "d.example"]
+    assert compute_calls[1] == ["g.example"]
 
 
 def _chunk(i: int, size: int = 100_000) -> pl.Series:
