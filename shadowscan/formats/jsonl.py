@@ -1,8 +1,8 @@
 """JSON lines, read in bulk: the helpers every JSON format shares.
 
 `json_fields` reads the keys a format needs from a chunk of JSON lines in one
-bulk `read_ndjson`, several times faster than a JSONPath per key, which it
-keeps for the few lines around one that is not JSON or has an unexpected shape.
+bulk decode, several times faster than a JSONPath per key, which it keeps for
+the few lines around one that is not JSON or has an unexpected shape.
 """
 
 from __future__ import annotations
@@ -44,17 +44,16 @@ def _read(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame:
 
 
 def _bulk(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame | None:
-    """One `read_ndjson` of the whole run (several times faster than JSONPath per key)."""
+    """One decode of the whole run into the paths' nested schema (several times faster
+    than JSONPath per key). `str.json_decode` on the column, not `read_ndjson` on the
+    lines joined: the same values without copying the chunk twice (0.6x the time)."""
     if chunk.height == 0:
         return pl.DataFrame(schema=dict.fromkeys(paths, pl.String))
-    text = chunk.get_column("line").str.join("\n").item()
     try:
-        data = pl.read_ndjson(text.encode(), schema=_schema(paths.values()))
+        data = chunk.select(pl.col("line").str.json_decode(pl.Struct(_schema(paths.values()))))
     except pl.exceptions.PolarsError:
         return None
-    if data.height != chunk.height:
-        return None
-    return data.select(_pick(path).alias(name) for name, path in paths.items())
+    return data.unnest("line").select(_pick(path).alias(name) for name, path in paths.items())
 
 
 def _isolate(chunk: pl.DataFrame, paths: Mapping[str, JsonPath]) -> pl.DataFrame:
