@@ -26,6 +26,7 @@ from shadowscan.match.catalogue import load_catalogue, rule_dirs
 from shadowscan.match.lint import check
 from shadowscan.match.matcher import AiTally, HostMatcher
 from shadowscan.match.service import Case
+from tests.rulekit import rules_dir, service_toml
 
 CATALOGUE = load_catalogue()
 MATCHER = HostMatcher(CATALOGUE)
@@ -308,3 +309,55 @@ def test_a_tally_over_chunks_agrees_with_match_events(
     for start, end in pairwise(bounds):
         tally.add(_events(rows[start:end]))
     assert tally.total() == MATCHER.match_events(_events(rows))["service_id"].count()
+
+
+@pytest.fixture(scope="module")
+def excluding_matcher(tmp_path_factory) -> HostMatcher:
+    """Path rules on a host an exclusion covers, on a matched host and on a shared one."""
+    extra = (
+        '\n[[exclude]]\npattern = "status.local-ai.example"\nreason = "status page"\n'
+        '\n[[paths]]\nhost = "status.local-ai.example"\nprefix = "/chat"\nsignal = "ui"\n'
+        '\n[[paths]]\nhost = "app.local-ai.example"\nprefix = "/chat"\nsignal = "api"\n'
+        '\n[[paths]]\nhost = "www.shared.example"\nprefix = "/ai"\nsignal = "ui"\n'
+    )
+    local = rules_dir(
+        tmp_path_factory.mktemp("rules"),
+        {"local-ai.toml": service_toml("local-ai.example", extra=extra)},
+    )
+    return HostMatcher(load_catalogue(extra=[local]))
+
+
+_EXCLUDING_HOSTS = [None, "status.local-ai.example", "app.local-ai.example", "www.shared.example",
+                    "local-ai.example", "shared.example", "www.bing.com"]  # fmt: skip
+_EXCLUDING_PATHS = [None, "/", "/chat", "/chat/x", "/chatter", "/ai?q=1", "/aid"]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(_EXCLUDING_HOSTS), st.sampled_from(_EXCLUDING_PATHS)),
+             max_size=40),
+    st.lists(st.integers(0, 40)),
+)  # fmt: skip
+def test_a_tally_agrees_with_match_events_where_exclusions_meet_path_rules(
+    excluding_matcher: HostMatcher, rows: list[tuple[str | None, str | None]], cuts: list[int]
+):
+    tally = AiTally(excluding_matcher)
+    bounds = [0, *sorted(min(cut, len(rows)) for cut in cuts), len(rows)]
+    for start, end in pairwise(bounds):
+        tally.add(_events(rows[start:end]))
+    expected = excluding_matcher.match_events(_events(rows))["service_id"].count()
+    assert tally.total() == expected
+
+
+def test_an_excluded_host_is_no_ai_event_even_on_a_path_rule(excluding_matcher: HostMatcher):
+    rows = [("status.local-ai.example", "/chat"), ("www.shared.example", "/ai"),
+            ("app.local-ai.example", "/chat"), ("www.shared.example", "/aid")]  # fmt: skip
+    tally = AiTally(excluding_matcher)
+    tally.add(_events(rows))
+    assert excluding_matcher.match_events(_events(rows))["service_id"].to_list() == [
+        None,
+        "local-ai",
+        "local-ai",
+        None,
+    ]
+    assert tally.total() == 2

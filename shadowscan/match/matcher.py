@@ -202,27 +202,36 @@ class AiTally:
 
     Each chunk's unique hosts are matched as the chunk comes (vectorised, like
     the rest of ingest), so nothing per host outlives its chunk: a log naming
-    millions of hosts costs no more memory than one naming a few.
+    millions of hosts costs no more memory than one naming a few. An event is
+    AI when its host matches, or when a path rule covers its request on a host
+    no exclusion covers: `match_events`' answer, counted without building it
+    (its fixed cost per call was most of the tally on logs of long lines).
     """
 
     def __init__(self, matcher: HostMatcher):
         self.matcher = matcher
         self._total = 0
+        self._path_hosts = matcher.path_hosts.implode()
+        #: path rules' hosts an exclusion covers: no path rule applies there
+        excluded = matcher.candidates(matcher.path_hosts).filter("exclude")["host"]
+        self._excluded = excluded.unique().implode()
 
     def add(self, events: pl.DataFrame) -> None:
-        # only a path can make a path rule apply: DNS and TLS events match by host alone
-        shared = (
-            pl.col("host").is_in(self.matcher.path_hosts.implode())
-            & pl.col("url_path").is_not_null()
-        )
         needed = events.select("host", "url_path")  # filtering every column would copy them
-        counts = needed.filter(~shared).group_by("host").len()
-        hits = counts.join(self.matcher.match_hosts(counts["host"]), on="host")
-        self._total += int(hits["len"].sum())
-        on_shared = needed.filter(shared).group_by("host", "url_path").len()
-        if on_shared.height:  # each distinct request once, weighted by its count
-            matched = self.matcher.match_events(on_shared)
-            self._total += int(matched.filter(pl.col("service_id").is_not_null())["len"].sum())
+        counts = needed.group_by("host").len()
+        matched = self.matcher.match_hosts(counts["host"])["host"].implode()
+        self._total += int(counts.filter(pl.col("host").is_in(matched))["len"].sum())
+        host = pl.col("host")
+        by_path = (
+            host.is_in(self._path_hosts)
+            & pl.col("url_path").is_not_null()
+            & ~host.is_in(matched)
+            & ~host.is_in(self._excluded)
+        )
+        requests = needed.filter(by_path).group_by("host", "url_path").len()
+        if requests.height:  # each distinct request once, weighted by its count
+            covered = self.matcher.paths_for(requests.with_row_index("_row"))["_row"].unique()
+            self._total += int(requests["len"].gather(covered).sum())
 
     def total(self) -> int:
         return self._total
